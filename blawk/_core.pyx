@@ -1,0 +1,360 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False
+"""The only place where Python meets C: buffers in, status codes out.
+
+Every kernel call releases the GIL.  Nothing here interprets data; the
+Python layers above decide what to run.
+"""
+
+from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
+from libc.stdlib cimport free, malloc
+
+import numpy as np
+
+cdef extern from "blawk.h":
+    ctypedef enum blawk_status:
+        BLAWK_OK
+        BLAWK_ERR_NOMEM
+        BLAWK_ERR_ARG
+        BLAWK_ERR_ISA
+        BLAWK_ERR_PROGRAM
+        BLAWK_ERR_SHAPE
+    ctypedef enum blawk_isa:
+        BLAWK_ISA_SCALAR
+        BLAWK_ISA_AVX2
+        BLAWK_ISA_AVX512
+        BLAWK_ISA_COUNT
+    int BLAWK_BLOCK_C "BLAWK_BLOCK"
+    int BLAWK_VERSION_MAJOR
+    int BLAWK_VERSION_MINOR
+    int BLAWK_VERSION_PATCH
+
+    ctypedef struct blawk_col:
+        double *values
+        uint64_t *valid
+        size_t n
+
+    ctypedef struct blawk_instr:
+        uint32_t op
+        uint32_t dst
+        uint32_t a
+        uint32_t b
+        int64_t lag
+        double imm
+
+    ctypedef struct blawk_program:
+        const blawk_instr *code
+        uint32_t n_code
+        uint32_t n_inputs
+        uint32_t n_regs
+        uint32_t n_outputs
+        const uint32_t *out_regs
+
+    ctypedef enum blawk_opcode:
+        BLAWK_OP_NOP, BLAWK_OP_COPY, BLAWK_OP_NEG, BLAWK_OP_ABS, BLAWK_OP_SQRT,
+        BLAWK_OP_LOG, BLAWK_OP_EXP, BLAWK_OP_ADD, BLAWK_OP_SUB, BLAWK_OP_MUL,
+        BLAWK_OP_DIV, BLAWK_OP_ADD_S, BLAWK_OP_SUB_S, BLAWK_OP_RSUB_S,
+        BLAWK_OP_MUL_S, BLAWK_OP_DIV_S, BLAWK_OP_RDIV_S, BLAWK_OP_DIFF,
+        BLAWK_OP_RATIO, BLAWK_OP_SHIFT, BLAWK_OP_COUNT_
+
+    const char *blawk_status_str(blawk_status s)
+    int blawk_isa_available(blawk_isa isa)
+    blawk_isa blawk_isa_best()
+    blawk_isa blawk_isa_active()
+    blawk_status blawk_set_isa(blawk_isa isa)
+    const char *blawk_isa_name(blawk_isa isa)
+    size_t blawk_null_count(const uint64_t *valid, size_t n) nogil
+    blawk_status blawk_program_check(const blawk_program *p)
+    blawk_status blawk_program_may_null(const blawk_program *p, const uint8_t *inputs_nullable,
+                                        uint8_t *out)
+    blawk_status blawk_vm_run(const blawk_program *p, const blawk_col *inputs,
+                              blawk_col *outputs, size_t n) nogil
+
+cdef extern from "kernels/kernels.h":
+    ctypedef void (*blawk_unary_fn)(double *out, const double *a, size_t n) noexcept nogil
+    ctypedef void (*blawk_binary_fn)(double *out, const double *a, const double *b, size_t n) noexcept nogil
+    ctypedef void (*blawk_scalar_fn)(double *out, const double *a, double s, size_t n) noexcept nogil
+    ctypedef struct blawk_kernels:
+        const char *name
+        blawk_unary_fn neg, abs, sqrt, log, exp
+        blawk_binary_fn add, sub, mul, div
+        blawk_scalar_fn add_s, sub_s, rsub_s, mul_s, div_s, rdiv_s
+    const blawk_kernels *blawk_kernels_for(int isa)
+
+
+BLOCK = BLAWK_BLOCK_C
+VERSION = f"{BLAWK_VERSION_MAJOR}.{BLAWK_VERSION_MINOR}.{BLAWK_VERSION_PATCH}"
+
+OPCODES = {
+    "nop": BLAWK_OP_NOP, "copy": BLAWK_OP_COPY, "neg": BLAWK_OP_NEG, "abs": BLAWK_OP_ABS,
+    "sqrt": BLAWK_OP_SQRT, "log": BLAWK_OP_LOG, "exp": BLAWK_OP_EXP,
+    "add": BLAWK_OP_ADD, "sub": BLAWK_OP_SUB, "mul": BLAWK_OP_MUL, "div": BLAWK_OP_DIV,
+    "add_s": BLAWK_OP_ADD_S, "sub_s": BLAWK_OP_SUB_S, "rsub_s": BLAWK_OP_RSUB_S,
+    "mul_s": BLAWK_OP_MUL_S, "div_s": BLAWK_OP_DIV_S, "rdiv_s": BLAWK_OP_RDIV_S,
+    "diff": BLAWK_OP_DIFF, "ratio": BLAWK_OP_RATIO, "shift": BLAWK_OP_SHIFT,
+}
+
+_ISA_NAMES = ("scalar", "avx2", "avx512")
+
+
+class CoreError(RuntimeError):
+    """A status code from the C layer that the Python layers failed to prevent."""
+
+
+cdef _check(blawk_status st, str what):
+    if st != BLAWK_OK:
+        raise CoreError(f"{what}: {blawk_status_str(st).decode()}")
+
+
+def _isa_index(str name):
+    try:
+        return _ISA_NAMES.index(name)
+    except ValueError:
+        raise ValueError(f"unknown ISA {name!r}; expected one of {', '.join(_ISA_NAMES)}") from None
+
+
+def available_isas():
+    """The ISAs this CPU and OS can run, slowest first (always includes "scalar")."""
+    return [nm for i, nm in enumerate(_ISA_NAMES) if blawk_isa_available(<blawk_isa>i)]
+
+
+def best_isa():
+    return _ISA_NAMES[<int>blawk_isa_best()]
+
+
+def active_isa():
+    return _ISA_NAMES[<int>blawk_isa_active()]
+
+
+def set_isa(str name):
+    """Select the kernels of `name`; ValueError if unknown, RuntimeError if unavailable."""
+    cdef int i = _isa_index(name)
+    if blawk_set_isa(<blawk_isa>i) != BLAWK_OK:
+        raise RuntimeError(f"ISA {name!r} is not available on this CPU "
+                           f"(available: {', '.join(available_isas())})")
+
+
+def null_count(const uint64_t[::1] valid, size_t n):
+    """Nulls among the first n bits of a validity bitmap."""
+    if <size_t>valid.shape[0] * 64 < n:
+        raise ValueError("bitmap shorter than n")
+    if n == 0:
+        return 0
+    cdef size_t r
+    with nogil:
+        r = blawk_null_count(&valid[0], n)
+    return r
+
+
+cdef const blawk_kernels *_table(str isa) except NULL:
+    cdef int i = _isa_index(isa)
+    if not blawk_isa_available(<blawk_isa>i):
+        raise RuntimeError(f"ISA {isa!r} is not available on this CPU")
+    return blawk_kernels_for(i)
+
+
+def kernel_unary(str name, const double[::1] x, str isa):
+    """Run one ISA's unary kernel directly on x (testing aid); returns a new array."""
+    cdef const blawk_kernels *k = _table(isa)
+    cdef blawk_unary_fn f
+    if name == "neg": f = k.neg
+    elif name == "abs": f = k.abs
+    elif name == "sqrt": f = k.sqrt
+    elif name == "log": f = k.log
+    elif name == "exp": f = k.exp
+    else:
+        raise ValueError(f"no unary kernel {name!r}")
+    cdef size_t n = x.shape[0]
+    out = np.empty(n, dtype=np.float64)
+    cdef double[::1] o = out
+    if n:
+        with nogil:
+            f(&o[0], &x[0], n)
+    return out
+
+
+def kernel_inplace(str name, double[::1] x, str isa):
+    """Run a unary kernel with out == x (testing aid for the aliasing contract)."""
+    cdef const blawk_kernels *k = _table(isa)
+    cdef blawk_unary_fn f
+    if name == "neg": f = k.neg
+    elif name == "abs": f = k.abs
+    elif name == "sqrt": f = k.sqrt
+    elif name == "log": f = k.log
+    elif name == "exp": f = k.exp
+    else:
+        raise ValueError(f"no unary kernel {name!r}")
+    cdef size_t n = x.shape[0]
+    if n:
+        with nogil:
+            f(&x[0], &x[0], n)
+
+
+def kernel_binary(str name, const double[::1] a, const double[::1] b, str isa):
+    """Run one ISA's column-with-column kernel directly (testing aid)."""
+    cdef const blawk_kernels *k = _table(isa)
+    cdef blawk_binary_fn f
+    if name == "add": f = k.add
+    elif name == "sub": f = k.sub
+    elif name == "mul": f = k.mul
+    elif name == "div": f = k.div
+    else:
+        raise ValueError(f"no binary kernel {name!r}")
+    if a.shape[0] != b.shape[0]:
+        raise ValueError("length mismatch")
+    cdef size_t n = a.shape[0]
+    out = np.empty(n, dtype=np.float64)
+    cdef double[::1] o = out
+    if n:
+        with nogil:
+            f(&o[0], &a[0], &b[0], n)
+    return out
+
+
+def kernel_scalar(str name, const double[::1] a, double s, str isa):
+    """Run one ISA's column-with-scalar kernel directly (testing aid)."""
+    cdef const blawk_kernels *k = _table(isa)
+    cdef blawk_scalar_fn f
+    if name == "add_s": f = k.add_s
+    elif name == "sub_s": f = k.sub_s
+    elif name == "rsub_s": f = k.rsub_s
+    elif name == "mul_s": f = k.mul_s
+    elif name == "div_s": f = k.div_s
+    elif name == "rdiv_s": f = k.rdiv_s
+    else:
+        raise ValueError(f"no scalar kernel {name!r}")
+    cdef size_t n = a.shape[0]
+    out = np.empty(n, dtype=np.float64)
+    cdef double[::1] o = out
+    if n:
+        with nogil:
+            f(&o[0], &a[0], s, n)
+    return out
+
+
+cdef class Program:
+    """A checked VM program: instructions (op, dst, a, b, lag, imm) and bindings.
+
+    Registers [0, n_inputs) are the inputs; `out_regs` lists the registers bound
+    to the outputs, in order.  Built once by the planner and reused.
+    """
+
+    cdef blawk_instr *code
+    cdef uint32_t *out_regs
+    cdef blawk_program prog
+    cdef readonly int n_inputs
+    cdef readonly int n_outputs
+    cdef readonly int n_regs
+    cdef readonly list instructions
+
+    def __cinit__(self, list code, int n_inputs, int n_regs, list out_regs):
+        self.code = NULL
+        self.out_regs = NULL
+        cdef Py_ssize_t i
+        cdef Py_ssize_t nc = len(code)
+        cdef Py_ssize_t no = len(out_regs)
+        self.code = <blawk_instr *>malloc(max(nc, 1) * sizeof(blawk_instr))
+        self.out_regs = <uint32_t *>malloc(max(no, 1) * sizeof(uint32_t))
+        if self.code == NULL or self.out_regs == NULL:
+            raise MemoryError()
+        for i in range(nc):
+            op, dst, a, b, lag, imm = code[i]
+            self.code[i].op = OPCODES[op] if isinstance(op, str) else op
+            self.code[i].dst = dst
+            self.code[i].a = a
+            self.code[i].b = b
+            self.code[i].lag = lag
+            self.code[i].imm = imm
+        for i in range(no):
+            self.out_regs[i] = out_regs[i]
+        self.prog.code = self.code
+        self.prog.n_code = <uint32_t>nc
+        self.prog.n_inputs = n_inputs
+        self.prog.n_regs = n_regs
+        self.prog.n_outputs = <uint32_t>no
+        self.prog.out_regs = self.out_regs
+        self.n_inputs = n_inputs
+        self.n_outputs = <int>no
+        self.n_regs = n_regs
+        self.instructions = list(code)
+        _check(blawk_program_check(&self.prog), "program")
+
+    def __dealloc__(self):
+        free(self.code)
+        free(self.out_regs)
+
+    def may_null(self, list inputs_nullable):
+        """Which outputs can hold nulls, given which inputs carry a bitmap."""
+        if len(inputs_nullable) != self.n_inputs:
+            raise ValueError("one flag per input expected")
+        cdef uint8_t *fin = <uint8_t *>malloc(max(self.n_inputs, 1))
+        cdef uint8_t *fout = <uint8_t *>malloc(max(self.n_outputs, 1))
+        cdef int i
+        try:
+            if fin == NULL or fout == NULL:
+                raise MemoryError()
+            for i in range(self.n_inputs):
+                fin[i] = 1 if inputs_nullable[i] else 0
+            _check(blawk_program_may_null(&self.prog, fin, fout), "may_null")
+            return [bool(fout[i]) for i in range(self.n_outputs)]
+        finally:
+            free(fin)
+            free(fout)
+
+    def run(self, list inputs, list outputs, size_t n):
+        """Run over columns of length n.
+
+        inputs/outputs: lists of (values, valid) with values a 1-D contiguous
+        float64 array of length n and valid a uint64 array of ceil(n/64) words
+        or None.  Output arrays must be writable; the VM fills them.
+        """
+        if len(inputs) != self.n_inputs or len(outputs) != self.n_outputs:
+            raise ValueError("wrong number of inputs or outputs")
+        cdef blawk_col *cin = <blawk_col *>malloc(max(self.n_inputs, 1) * sizeof(blawk_col))
+        cdef blawk_col *cout = <blawk_col *>malloc(max(self.n_outputs, 1) * sizeof(blawk_col))
+        cdef const double[::1] vin
+        cdef double[::1] vout
+        cdef const uint64_t[::1] min_
+        cdef uint64_t[::1] mout
+        cdef size_t words = (n + 63) >> 6
+        cdef blawk_status st
+        cdef int i
+        keep = []  # hold the memoryviews while the VM runs
+        try:
+            if cin == NULL or cout == NULL:
+                raise MemoryError()
+            for i in range(self.n_inputs):
+                values, valid = inputs[i]
+                vin = values
+                if <size_t>vin.shape[0] != n:
+                    raise ValueError(f"input {i} has length {vin.shape[0]}, expected {n}")
+                cin[i].values = <double *>&vin[0] if n else NULL
+                cin[i].n = n
+                cin[i].valid = NULL
+                keep.append(vin)
+                if valid is not None:
+                    min_ = valid
+                    if <size_t>min_.shape[0] < words:
+                        raise ValueError(f"input {i}: bitmap too short")
+                    cin[i].valid = <uint64_t *>&min_[0] if words else NULL
+                    keep.append(min_)
+            for i in range(self.n_outputs):
+                values, valid = outputs[i]
+                vout = values
+                if <size_t>vout.shape[0] != n:
+                    raise ValueError(f"output {i} has length {vout.shape[0]}, expected {n}")
+                cout[i].values = &vout[0] if n else NULL
+                cout[i].n = n
+                cout[i].valid = NULL
+                keep.append(vout)
+                if valid is not None:
+                    mout = valid
+                    if <size_t>mout.shape[0] < words:
+                        raise ValueError(f"output {i}: bitmap too short")
+                    cout[i].valid = &mout[0] if words else NULL
+                    keep.append(mout)
+            with nogil:
+                st = blawk_vm_run(&self.prog, cin, cout, n)
+            _check(st, "vm")
+        finally:
+            free(cin)
+            free(cout)

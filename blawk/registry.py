@@ -1,0 +1,343 @@
+"""The one operation registry.
+
+Every operation is declared here once: canonical name, aliases, operands,
+parameters with keyword names and defaults, kind, null rule, docstring and a
+runnable example.  The language builtins, the Python functions and methods,
+``blawk ops`` and the reference docs all come from this table.
+
+Kinds: ``map`` (elementwise), ``lag`` (reads back in time), ``structural``
+(tables, files).  Later kinds: window, scan, reduce.
+
+Example:
+    >>> from blawk.registry import lookup
+    >>> spec = lookup("mul")
+    >>> spec.name, spec.signature()
+    ('*', '(* a b ...)')
+    >>> spec.call([2, 3], {})
+    6.0
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .column import Column
+from .errors import ArityError, BadParameter, TypeMismatch, UnknownName
+from .expr import Expr, column_node, const_node
+
+REQUIRED: Any = object()  # marker: the parameter has no default
+
+
+@dataclass(frozen=True)
+class Param:
+    """A named, non-column parameter of an op (a lag, a window length, ...)."""
+
+    name: str
+    default: Any = REQUIRED
+    check: Callable[[str, str, Any], Any] | None = None  # (op, param, value) -> clean value
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class OpSpec:
+    """The declaration of one operation."""
+
+    name: str
+    kind: str
+    operands: tuple[str, ...]
+    doc: str
+    example: str  # a language expression
+    example_result: Any  # what it evaluates to (a list for columns, a float for scalars)
+    aliases: tuple[str, ...] = ()
+    params: tuple[Param, ...] = ()
+    null_rule: str = "elementwise: null where any input is null"
+    variadic: bool = False  # operands repeat: (+ a b c ...) folds left
+    min_operands: int = 0  # variadic only
+    impl: Callable[..., Any] | None = None  # structural ops: a direct Python function
+    python_name: str = ""  # name of the Python function/method (defaults to name)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    # ------------------------------------------------------------ calling
+    def signature(self) -> str:
+        """The op's call shape, e.g. ``(dlog x lag=1)``."""
+        parts = list(self.operands)
+        if self.variadic:
+            parts.append("...")
+        for p in self.params:
+            parts.append(p.name if p.default is REQUIRED else f"{p.name}={p.default!r}")
+        return "(" + " ".join([self.name, *parts]) + ")"
+
+    def bind(self, args: list[Any], kwargs: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
+        """Split call arguments into operands and checked parameters."""
+        if self.variadic:
+            if kwargs:
+                bad = next(iter(kwargs))
+                raise ArityError(
+                    f"unknown keyword :{bad.replace('_', '-')}; signature {self.signature()}",
+                    op=self.name,
+                )
+            if len(args) < self.min_operands:
+                raise ArityError(
+                    f"expects at least {self.min_operands} argument(s), got {len(args)}; "
+                    f"signature {self.signature()}",
+                    op=self.name,
+                )
+            return list(args), {}
+        names = [*self.operands, *(p.name for p in self.params)]
+        if len(args) > len(names):
+            raise ArityError(
+                f"expects at most {len(names)} argument(s), got {len(args)}; "
+                f"signature {self.signature()}",
+                op=self.name,
+            )
+        bound: dict[str, Any] = dict(zip(names, args, strict=False))
+        for k, v in kwargs.items():
+            if k not in names:
+                raise ArityError(
+                    f"unknown keyword :{k.replace('_', '-')}; signature {self.signature()}",
+                    op=self.name,
+                )
+            if k in bound:
+                raise ArityError(f"{k} given twice; signature {self.signature()}", op=self.name)
+            bound[k] = v
+        operands = []
+        for o in self.operands:
+            if o not in bound:
+                raise ArityError(
+                    f"missing argument {o}; signature {self.signature()}", op=self.name
+                )
+            operands.append(bound[o])
+        params: dict[str, Any] = {}
+        for p in self.params:
+            if p.name in bound:
+                v = bound[p.name]
+                params[p.name] = p.check(self.name, p.name, v) if p.check else v
+            elif p.default is REQUIRED:
+                raise ArityError(
+                    f"missing argument {p.name}; signature {self.signature()}", op=self.name
+                )
+            else:
+                params[p.name] = p.default
+        return operands, params
+
+    def call(self, args: list[Any], kwargs: dict[str, Any] | None = None) -> Any:
+        """Apply the op: a lazy Expr if a column is involved, else a number.
+
+        Raises ArityError, TypeMismatch or BadParameter (without location).
+        """
+        operands, params = self.bind(list(args), dict(kwargs or {}))
+        if self.impl is not None:
+            return self.impl(*operands, **params)
+        nodes = [_to_node(self.name, name, v) for name, v in _named(self, operands)]
+        if self.variadic:
+            return _fold_variadic(self, nodes)
+        node = Expr(self.name, tuple(nodes), tuple(params.items()))
+        return _maybe_fold(node)
+
+
+def _named(spec: OpSpec, operands: list[Any]) -> list[tuple[str, Any]]:
+    if spec.variadic:
+        return [(f"argument {i + 1}", v) for i, v in enumerate(operands)]
+    return list(zip(spec.operands, operands, strict=True))
+
+
+def _to_node(op: str, name: str, v: Any) -> Expr:
+    if isinstance(v, Expr):
+        return v
+    if isinstance(v, Column):
+        return column_node(v)
+    if isinstance(v, (bool, np.bool_)):
+        raise TypeMismatch(f"{name} must be a column or a number, got a boolean", op=op)
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        try:
+            return const_node(float(v))
+        except OverflowError:
+            raise BadParameter(f"{name}: number too large for float64: {v}", op=op) from None
+    if isinstance(v, np.ndarray):
+        return column_node(Column(v))
+    from .table import Table
+
+    if isinstance(v, Table):
+        raise TypeMismatch(
+            f"{name} must be a column, got a table (pick one with (col table \"name\"))", op=op
+        )
+    kind = "string" if isinstance(v, str) else type(v).__name__
+    shown = f" {v!r}" if isinstance(v, str) and len(v) < 40 else ""
+    raise TypeMismatch(f"{name} must be a column or a number, got a {kind}{shown}", op=op)
+
+
+def _fold_variadic(spec: OpSpec, nodes: list[Expr]) -> Any:
+    unary = spec.extra.get("unary")
+    if len(nodes) == 1:
+        if unary is None:
+            return _maybe_fold(nodes[0])
+        return unary(nodes[0])
+    acc = nodes[0]
+    for nd in nodes[1:]:
+        acc = _maybe_fold(Expr(spec.name, (acc, nd)))
+        if not isinstance(acc, Expr):
+            acc = const_node(acc)
+    return _maybe_fold(acc)
+
+
+def _maybe_fold(node: Expr) -> Any:
+    """All-constant nodes become numbers, computed by the same kernels as columns."""
+    if node.op == "const":
+        return node.param("value")
+    if node.args and all(a.op == "const" for a in node.args):
+        from .planner import fold_constant
+
+        return fold_constant(node)
+    return node
+
+
+# ------------------------------------------------------------ parameter checks
+
+
+def check_lag(op: str, param: str, v: Any) -> int:
+    """A lag: a non-negative integer (an integral float such as 2.0 is accepted)."""
+    if isinstance(v, (bool, np.bool_)):
+        raise BadParameter(f"{param} must be a non-negative integer, got a boolean", op=op)
+    if isinstance(v, (int, np.integer)):
+        iv = int(v)
+    elif isinstance(v, (float, np.floating)) and math.isfinite(v) and float(v).is_integer():
+        iv = int(v)
+    else:
+        raise BadParameter(f"{param} must be a non-negative integer, got {v!r}", op=op)
+    if iv < 0:
+        raise BadParameter(f"{param} must be a non-negative integer, got {iv}", op=op)
+    return iv
+
+
+# ------------------------------------------------------------ the table
+
+OPS: dict[str, OpSpec] = {}
+_ALIASES: dict[str, str] = {}
+
+
+def register(spec: OpSpec) -> OpSpec:
+    for nm in (spec.name, *spec.aliases):
+        if nm in _ALIASES:
+            raise ValueError(f"op name {nm!r} declared twice")
+        _ALIASES[nm] = spec.name
+    OPS[spec.name] = spec
+    return spec
+
+
+def lookup(name: str) -> OpSpec | None:
+    """The op called `name` (canonical or alias), or None."""
+    canon = _ALIASES.get(name)
+    return OPS[canon] if canon is not None else None
+
+
+def get(name: str) -> OpSpec:
+    """Like lookup, but an unknown name raises UnknownName with a suggestion."""
+    spec = lookup(name)
+    if spec is None:
+        close = difflib.get_close_matches(name, names(), n=1)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        raise UnknownName(f"unknown operation {name!r}{hint}")
+    return spec
+
+
+def names() -> list[str]:
+    """Every callable name, aliases included."""
+    return sorted(_ALIASES)
+
+
+def _unary(name: str, doc: str, example: str, result: Any, aliases: tuple[str, ...] = ()) -> None:
+    register(OpSpec(name=name, kind="map", operands=("x",), doc=doc, example=example,
+                    example_result=result, aliases=aliases))
+
+
+_unary("log", "Natural logarithm (blawk's own vector log, <= 1 ULP). log(0) = -inf, "
+       "log(x<0) = NaN.", "(log 1)", 0.0)
+_unary("exp", "e raised to x (<= 1 ULP); overflows to +inf, underflows to 0.", "(exp 0)", 1.0)
+_unary("sqrt", "Square root, correctly rounded; sqrt(-0.0) = -0.0, sqrt(x<0) = NaN.",
+       "(sqrt 16)", 4.0)
+_unary("abs", "Absolute value (clears the sign bit, also of NaN).", "(abs -2.5)", 2.5)
+_unary("neg", "Negation (flips the sign bit: neg 0.0 = -0.0).", "(neg 3)", -3.0)
+
+
+def _binary(name: str, alias: str, doc: str, example: str, result: Any, min_operands: int,
+            unary: Callable[[Expr], Any] | None, pyname: str) -> None:
+    register(OpSpec(name=name, kind="map", operands=("a", "b"), doc=doc, example=example,
+                    example_result=result, aliases=(alias,), variadic=True,
+                    min_operands=min_operands, python_name=pyname,
+                    extra={"unary": unary} if unary else {}))
+
+
+_binary("+", "add", "Sum of columns and/or numbers, folded left: (+ a b c) = ((a + b) + c).",
+        "(+ 1 2 3)", 6.0, 2, None, "add")
+_binary("-", "sub", "Difference, folded left; with one argument, negation.", "(- 10 4 1)", 5.0,
+        1, lambda x: _maybe_fold(Expr("neg", (x,))), "sub")
+_binary("*", "mul", "Product, folded left: (* a b c) = ((a * b) * c).", "(* 2 3)", 6.0, 2,
+        None, "mul")
+_binary("/", "div", "Quotient, folded left; with one argument, 1/x.  1/0 = inf, 0/0 = NaN.",
+        "(/ 1 4)", 0.25, 1, lambda x: _maybe_fold(Expr("/", (const_node(1.0), x))), "div")
+
+register(OpSpec(
+    name="dlog", kind="lag", operands=("x",),
+    params=(Param("lag", 1, check_lag, "how many rows back (>= 0)"),),
+    doc="Log return: ln x[i] - ln x[i-lag], computed with one log per element. "
+        "Null for i < lag and wherever x[i] or x[i-lag] is null.",
+    example="(dlog (column 1 1 2) 1)", example_result=[None, 0.0, 0.6931471805599453],
+    null_rule="lag: null for i < lag and where x[i] or x[i-lag] is null",
+))
+
+
+# ------------------------------------------------------------ structural ops
+
+
+def _load_csv(path: Any) -> Any:
+    if not isinstance(path, str):
+        raise TypeMismatch(f"path must be a string, got {type(path).__name__}", op="load-csv")
+    from .io_csv import load_csv
+
+    return load_csv(path)
+
+
+def _col(table: Any, name: Any) -> Any:
+    from .table import Table
+
+    if not isinstance(table, Table):
+        raise TypeMismatch(f"table must be a table, got {type(table).__name__}", op="col")
+    if not isinstance(name, str):
+        raise TypeMismatch(f"name must be a string, got {type(name).__name__}", op="col")
+    return table.column(name)
+
+
+def _column(*values: Any) -> Column:
+    vals = []
+    for i, v in enumerate(values):
+        if v is None or isinstance(v, (int, float)) and not isinstance(v, bool):
+            vals.append(v)
+        else:
+            raise TypeMismatch(f"element {i + 1} must be a number, got {type(v).__name__}",
+                               op="column")
+    return Column(vals)
+
+
+register(OpSpec(
+    name="load-csv", kind="structural", operands=("path",), impl=_load_csv,
+    doc="Read a CSV file into a table (first column a date index if it parses as dates).",
+    example='(load-csv "examples/data/prices.csv")', example_result=None,
+    null_rule="configured null tokens (NA, N/A, empty, NaN, null) become nulls",
+    python_name="load_csv",
+))
+register(OpSpec(
+    name="col", kind="structural", operands=("table", "name"), impl=_col,
+    doc="The column `name` of a table.", example='(col (load-csv "examples/data/prices.csv") "px")',
+    example_result=None, null_rule="unchanged", python_name="table_col",
+))
+register(OpSpec(
+    name="column", kind="structural", operands=("values",), impl=_column, variadic=True,
+    doc="A column from literal numbers (nil for null).", example="(column 1 2 3)",
+    example_result=[1.0, 2.0, 3.0], null_rule="nil elements are null", python_name="column",
+))

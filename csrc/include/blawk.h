@@ -1,0 +1,216 @@
+/*
+ * blawk.h -- the public C ABI of blawk's kernel library (libblawk.a).
+ *
+ * Plain C11, no Python.  A C program can link libblawk.a on its own and use
+ * everything declared here (see examples/c/).
+ *
+ * Data model
+ * ----------
+ * A column is `n` float64 values plus an optional validity bitmap.  The bitmap
+ * is an array of uint64_t words, LSB first: element i is bit (i & 63) of word
+ * (i >> 6); 1 = valid, 0 = null; bits past n in the last word are zero.  A NULL
+ * bitmap pointer means "every element is valid".  This is Arrow's layout.
+ * The value stored under a null slot is unspecified.  Null is *not* NaN: NaN,
+ * +-inf and -0.0 are ordinary IEEE values and are never changed by blawk.
+ *
+ * Errors
+ * ------
+ * Every function that can fail returns a blawk_status.  The library never
+ * aborts, never prints and never exits.
+ *
+ * Threading
+ * ---------
+ * The functions are reentrant: a blawk_vm_run call touches only the program,
+ * the columns and the scratch it is given.  blawk_set_isa changes a process-wide
+ * setting and must not race with running kernels.
+ */
+#ifndef BLAWK_H
+#define BLAWK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define BLAWK_VERSION_MAJOR 0
+#define BLAWK_VERSION_MINOR 1
+#define BLAWK_VERSION_PATCH 0
+
+/* Elements per VM block.  A multiple of 64 so that every block starts on a
+ * bitmap word; small enough that a stage's live registers stay in L1/L2. */
+#define BLAWK_BLOCK 1024
+#define BLAWK_BLOCK_WORDS (BLAWK_BLOCK / 64)
+
+/* Alignment (bytes) of every buffer blawk allocates. */
+#define BLAWK_ALIGN 64
+
+typedef enum blawk_status {
+    BLAWK_OK = 0,
+    BLAWK_ERR_NOMEM = 1,       /* allocation failed */
+    BLAWK_ERR_ARG = 2,         /* a NULL pointer or an out-of-range argument */
+    BLAWK_ERR_ISA = 3,         /* the requested ISA is not available on this CPU */
+    BLAWK_ERR_PROGRAM = 4,     /* malformed VM program (bad opcode/register/state) */
+    BLAWK_ERR_SHAPE = 5        /* columns of different lengths where one length is needed */
+} blawk_status;
+
+/* A short English description of a status code (static storage). */
+const char *blawk_status_str(blawk_status s);
+
+/* ------------------------------------------------------------------------ */
+/* Instruction-set selection                                                 */
+/* ------------------------------------------------------------------------ */
+
+typedef enum blawk_isa {
+    BLAWK_ISA_SCALAR = 0,      /* portable C: the reference implementation */
+    BLAWK_ISA_AVX2 = 1,        /* AVX2 + FMA */
+    BLAWK_ISA_AVX512 = 2,      /* AVX-512 F + DQ (+ VL, BW) */
+    BLAWK_ISA_COUNT = 3
+} blawk_isa;
+
+/* 1 if this CPU and OS can run `isa` (cpuid + xgetbv), else 0. */
+int blawk_isa_available(blawk_isa isa);
+
+/* The best available ISA. */
+blawk_isa blawk_isa_best(void);
+
+/* The ISA the kernels currently use.  The library starts on blawk_isa_best(). */
+blawk_isa blawk_isa_active(void);
+
+/* Select an ISA; BLAWK_ERR_ISA if it is not available (nothing changes). */
+blawk_status blawk_set_isa(blawk_isa isa);
+
+/* "scalar", "avx2", "avx512"; NULL for an out-of-range value. */
+const char *blawk_isa_name(blawk_isa isa);
+
+/* Parse a name as above (case-sensitive).  BLAWK_ERR_ARG if unknown. */
+blawk_status blawk_isa_from_name(const char *name, blawk_isa *out);
+
+/* ------------------------------------------------------------------------ */
+/* Columns and aligned memory                                               */
+/* ------------------------------------------------------------------------ */
+
+typedef struct blawk_col {
+    double *values;            /* n values; need not be aligned for inputs */
+    uint64_t *valid;           /* ceil(n/64) words, or NULL = all valid */
+    size_t n;
+} blawk_col;
+
+/* 64-byte aligned allocation (zeroed); free with blawk_free. NULL on failure. */
+void *blawk_alloc(size_t bytes);
+void blawk_free(void *p);
+
+/* Number of bitmap words for n elements. */
+static inline size_t blawk_bitmap_words(size_t n) { return (n + 63) >> 6; }
+
+/* Number of null (0) bits among the first n bits of `valid` (0 if NULL). */
+size_t blawk_null_count(const uint64_t *valid, size_t n);
+
+/* ------------------------------------------------------------------------ */
+/* Elementwise kernels on raw arrays (active ISA).                          */
+/* Values only: out[i] = f(x[i]).  `out` may equal `x` (exact aliasing only). */
+/* Results are bit-identical across ISAs.                                   */
+/* ------------------------------------------------------------------------ */
+
+void blawk_log(double *out, const double *x, size_t n);
+void blawk_exp(double *out, const double *x, size_t n);
+
+/* ------------------------------------------------------------------------ */
+/* The block VM                                                             */
+/* ------------------------------------------------------------------------ */
+/*
+ * A program is a straight-line list of register instructions.  The VM runs
+ * the whole list over block 0 (elements [0, BLAWK_BLOCK)), then over block 1,
+ * and so on, so intermediates live in block-sized registers that stay in
+ * cache and no full-length temporary is ever made.
+ *
+ * Registers
+ *   0 .. n_inputs-1          the input columns (read-only views, no copy)
+ *   n_inputs .. n_regs-1     block-sized scratch registers (values + bitmap)
+ * An output binds a register to an output column: the instruction that writes
+ * that register writes straight into the output's memory.
+ *
+ * Nulls: every instruction computes its values on all lanes (branch-free) and
+ * combines the validity bitmaps of its operands a 64-bit word at a time
+ * (elementwise rule: null if any input is null).  A register whose bitmap is
+ * "all valid" for a block carries no bitmap for that block and takes the fast
+ * path.
+ *
+ * Lag state: an instruction of kind LAG reads its operand `lag` elements back.
+ * For an input register that is the input's own memory; for a computed
+ * register the VM keeps a ring of that register's recent blocks (the register
+ * is *stored* in the ring, so no copy is made).  out[i] is null for i < lag
+ * and wherever x[i] or x[i-lag] is null.
+ */
+
+typedef enum blawk_opcode {
+    BLAWK_OP_NOP = 0,
+    /* unary maps: dst = f(a) */
+    BLAWK_OP_COPY, BLAWK_OP_NEG, BLAWK_OP_ABS, BLAWK_OP_SQRT,
+    BLAWK_OP_LOG, BLAWK_OP_EXP,
+    /* binary maps, register with register: dst = a (op) b */
+    BLAWK_OP_ADD, BLAWK_OP_SUB, BLAWK_OP_MUL, BLAWK_OP_DIV,
+    /* binary maps with the scalar `imm`: dst = a (op) imm, or imm (op) a */
+    BLAWK_OP_ADD_S,            /* a + imm */
+    BLAWK_OP_SUB_S,            /* a - imm */
+    BLAWK_OP_RSUB_S,           /* imm - a */
+    BLAWK_OP_MUL_S,            /* a * imm */
+    BLAWK_OP_DIV_S,            /* a / imm */
+    BLAWK_OP_RDIV_S,           /* imm / a */
+    /* lag ops: dst[i] = f(a[i], a[i-lag]), lag = `lag` >= 0 */
+    BLAWK_OP_DIFF,             /* a[i] - a[i-lag] */
+    BLAWK_OP_RATIO,            /* a[i] / a[i-lag] */
+    BLAWK_OP_SHIFT,            /* a[i-lag] */
+    BLAWK_OP_COUNT_
+} blawk_opcode;
+
+typedef struct blawk_instr {
+    uint32_t op;               /* blawk_opcode */
+    uint32_t dst;              /* destination register (never an input) */
+    uint32_t a;                /* first operand register */
+    uint32_t b;                /* second operand register (binary ops) */
+    int64_t lag;               /* LAG ops: how far back, >= 0 */
+    double imm;                /* *_S ops: the scalar operand */
+} blawk_instr;
+
+typedef struct blawk_program {
+    const blawk_instr *code;
+    uint32_t n_code;
+    uint32_t n_inputs;         /* registers [0, n_inputs) are inputs */
+    uint32_t n_regs;           /* total registers, inputs included */
+    uint32_t n_outputs;
+    const uint32_t *out_regs;  /* n_outputs registers bound to outputs, in order */
+} blawk_program;
+
+/*
+ * Check a program: opcodes, register numbers, every register written before
+ * it is read, each register written once, outputs distinct and written.
+ */
+blawk_status blawk_program_check(const blawk_program *p);
+
+/*
+ * Run `p` over columns of length n.
+ *   inputs[n_inputs]    values may be unaligned; valid may be NULL.
+ *   outputs[n_outputs]  caller-allocated values of n doubles (any alignment);
+ *                       valid is either NULL (the caller asserts the result
+ *                       cannot have nulls, see blawk_program_may_null) or
+ *                       ceil(n/64) words, which the VM fills completely.
+ * Every column must have .n == n.  Outputs must not overlap inputs unless
+ * they are the very same array (out = x in place is allowed for pure maps).
+ */
+blawk_status blawk_vm_run(const blawk_program *p, const blawk_col *inputs,
+                          blawk_col *outputs, size_t n);
+
+/*
+ * Static null analysis: may output j contain nulls, given which inputs carry
+ * a bitmap (inputs_nullable[i] != 0)?  Writes n_outputs flags into out.
+ */
+blawk_status blawk_program_may_null(const blawk_program *p,
+                                    const uint8_t *inputs_nullable,
+                                    uint8_t *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* BLAWK_H */

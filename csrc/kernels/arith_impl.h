@@ -1,0 +1,95 @@
+/*
+ * arith_impl.h -- the elementwise arithmetic kernels, written once and
+ * instantiated per ISA.  The including file defines:
+ *
+ *   ISA          suffix of the table name (scalar, avx2, avx512)
+ *   W            lanes per vector (1 for the portable version)
+ *   V            vector type
+ *   VLOAD(p)     unaligned load of W doubles       VSTORE(p, v) unaligned store
+ *   VSET1(s)     broadcast                          VADD VSUB VMUL VDIV (a, b)
+ *   VSQRT(a)     correctly rounded sqrt             VNEG(a) VABS(a): sign-bit ops
+ *
+ * The vector loop is unrolled twice; the tail (< W elements) runs the scalar
+ * expression, which gives the same bits (IEEE +-*÷ and sqrt are exact-rounded).
+ */
+#include <math.h>
+
+#include "kernels.h"
+
+#define BLAWK_CAT_(a, b) a##_##b
+#define BLAWK_CAT(a, b) BLAWK_CAT_(a, b)
+#define K(name) BLAWK_CAT(name, ISA)
+
+/* Negation and absolute value act on the sign bit only (NaN payloads kept). */
+static inline double s_neg(double a) { return -a; }
+static inline double s_abs(double a) { return fabs(a); }
+
+#define UNARY_KERNEL(name, vexpr, sexpr)                                        \
+    static void K(name)(double *out, const double *a, size_t n)                 \
+    {                                                                           \
+        size_t i = 0;                                                           \
+        for (; i + 2 * W <= n; i += 2 * W) {                                    \
+            V x0 = VLOAD(a + i), x1 = VLOAD(a + i + W);                         \
+            VSTORE(out + i, vexpr(x0));                                         \
+            VSTORE(out + i + W, vexpr(x1));                                     \
+        }                                                                       \
+        for (; i < n; i++)                                                      \
+            out[i] = sexpr(a[i]);                                               \
+    }
+
+#define BINARY_KERNEL(name, vop, sop)                                           \
+    static void K(name)(double *out, const double *a, const double *b, size_t n) \
+    {                                                                           \
+        size_t i = 0;                                                           \
+        for (; i + 2 * W <= n; i += 2 * W) {                                    \
+            V x0 = VLOAD(a + i), x1 = VLOAD(a + i + W);                         \
+            V y0 = VLOAD(b + i), y1 = VLOAD(b + i + W);                         \
+            VSTORE(out + i, vop(x0, y0));                                       \
+            VSTORE(out + i + W, vop(x1, y1));                                   \
+        }                                                                       \
+        for (; i < n; i++)                                                      \
+            out[i] = a[i] sop b[i];                                             \
+    }
+
+/* SWAP = 0: a (op) s;  SWAP = 1: s (op) a */
+#define SCALAR_KERNEL(name, vop, sop, SWAP)                                     \
+    static void K(name)(double *out, const double *a, double s, size_t n)       \
+    {                                                                           \
+        const V vs = VSET1(s);                                                  \
+        size_t i = 0;                                                           \
+        for (; i + 2 * W <= n; i += 2 * W) {                                    \
+            V x0 = VLOAD(a + i), x1 = VLOAD(a + i + W);                         \
+            VSTORE(out + i, SWAP ? vop(vs, x0) : vop(x0, vs));                  \
+            VSTORE(out + i + W, SWAP ? vop(vs, x1) : vop(x1, vs));              \
+        }                                                                       \
+        for (; i < n; i++)                                                      \
+            out[i] = SWAP ? (s sop a[i]) : (a[i] sop s);                        \
+    }
+
+UNARY_KERNEL(k_neg, VNEG, s_neg)
+UNARY_KERNEL(k_abs, VABS, s_abs)
+UNARY_KERNEL(k_sqrt, VSQRT, sqrt)
+
+BINARY_KERNEL(k_add, VADD, +)
+BINARY_KERNEL(k_sub, VSUB, -)
+BINARY_KERNEL(k_mul, VMUL, *)
+BINARY_KERNEL(k_div, VDIV, /)
+
+SCALAR_KERNEL(k_add_s, VADD, +, 0)
+SCALAR_KERNEL(k_sub_s, VSUB, -, 0)
+SCALAR_KERNEL(k_rsub_s, VSUB, -, 1)
+SCALAR_KERNEL(k_mul_s, VMUL, *, 0)
+SCALAR_KERNEL(k_div_s, VDIV, /, 0)
+SCALAR_KERNEL(k_rdiv_s, VDIV, /, 1)
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+const blawk_kernels K(blawk_kernels) = {
+    .name = STR(ISA),
+    .neg = K(k_neg), .abs = K(k_abs), .sqrt = K(k_sqrt),
+    .log = K(blawk_vlog), .exp = K(blawk_vexp),
+    .add = K(k_add), .sub = K(k_sub), .mul = K(k_mul), .div = K(k_div),
+    .add_s = K(k_add_s), .sub_s = K(k_sub_s), .rsub_s = K(k_rsub_s),
+    .mul_s = K(k_mul_s), .div_s = K(k_div_s), .rdiv_s = K(k_rdiv_s),
+};

@@ -1,0 +1,43 @@
+/*
+ * kernels.h -- the per-ISA kernel table (internal to libblawk).
+ *
+ * Each ISA (scalar, AVX2+FMA, AVX-512) provides one blawk_kernels table.  The
+ * scalar table is the reference: every other table must give bit-identical
+ * results (the tests check this on every path).  Kernels compute values on
+ * every lane, whatever the validity bitmap says; nulls are the VM's business.
+ *
+ * Aliasing: `out` may be exactly equal to any input pointer; no other overlap.
+ * Alignment: no pointer is assumed aligned.
+ */
+#ifndef BLAWK_KERNELS_H
+#define BLAWK_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef void (*blawk_unary_fn)(double *out, const double *a, size_t n);
+typedef void (*blawk_binary_fn)(double *out, const double *a, const double *b, size_t n);
+typedef void (*blawk_scalar_fn)(double *out, const double *a, double s, size_t n);
+
+typedef struct blawk_kernels {
+    const char *name;
+    /* unary */
+    blawk_unary_fn neg, abs, sqrt, log, exp;
+    /* binary, column (op) column */
+    blawk_binary_fn add, sub, mul, div;
+    /* column (op) scalar / scalar (op) column */
+    blawk_scalar_fn add_s, sub_s, rsub_s, mul_s, div_s, rdiv_s;
+} blawk_kernels;
+
+/* Defined in arith_<isa>.c + vmath_<isa>.c, assembled in dispatch.c. */
+extern const blawk_kernels blawk_kernels_scalar;
+extern const blawk_kernels blawk_kernels_avx2;
+extern const blawk_kernels blawk_kernels_avx512;
+
+/* The table the VM and the public kernels use now. */
+const blawk_kernels *blawk_active(void);
+
+/* Per-ISA table (NULL if the ISA is out of range; availability not checked). */
+const blawk_kernels *blawk_kernels_for(int isa);
+
+#endif

@@ -1,0 +1,78 @@
+"""Arithmetic kernels: every ISA bit-identical to the scalar reference and to numpy."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import EDGE_LENGTHS, ISAS, random_mixed, same_bits, same_ieee
+
+from blawk import _core
+
+UNARY = {"neg": np.negative, "abs": np.abs, "sqrt": np.sqrt}
+BINARY = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide}
+SCALAR = {
+    "add_s": lambda a, s: a + s, "sub_s": lambda a, s: a - s, "rsub_s": lambda a, s: s - a,
+    "mul_s": lambda a, s: a * s, "div_s": lambda a, s: a / s, "rdiv_s": lambda a, s: s / a,
+}
+
+
+@pytest.mark.parametrize("isa", ISAS)
+@pytest.mark.parametrize("name", sorted(UNARY))
+@pytest.mark.parametrize("n", EDGE_LENGTHS)
+def test_unary(isa: str, name: str, n: int) -> None:
+    x = random_mixed(np.random.default_rng(n), n)
+    got = _core.kernel_unary(name, x, isa)
+    with np.errstate(all="ignore"):
+        want = UNARY[name](x)
+    if name == "sqrt":
+        assert same_ieee(got, _core.kernel_unary(name, x, "scalar"))
+        assert same_ieee(got, want)
+    else:  # sign-bit ops: exact, NaN payload and sign included
+        assert same_bits(got, _core.kernel_unary(name, x, "scalar"))
+        assert same_bits(got, want)
+
+
+@pytest.mark.parametrize("isa", ISAS)
+@pytest.mark.parametrize("name", sorted(BINARY))
+@pytest.mark.parametrize("n", EDGE_LENGTHS)
+def test_binary(isa: str, name: str, n: int) -> None:
+    rng = np.random.default_rng(1000 + n)
+    a, b = random_mixed(rng, n), random_mixed(rng, n)
+    got = _core.kernel_binary(name, a, b, isa)
+    with np.errstate(all="ignore"):
+        want = BINARY[name](a, b)
+    assert same_ieee(got, _core.kernel_binary(name, a, b, "scalar"))
+    assert same_ieee(got, want)
+
+
+@pytest.mark.parametrize("isa", ISAS)
+@pytest.mark.parametrize("name", sorted(SCALAR))
+@pytest.mark.parametrize("s", [2.5, -0.0, 0.0, np.inf, np.nan, 5e-324])
+def test_with_scalar(isa: str, name: str, s: float) -> None:
+    rng = np.random.default_rng(7)
+    for n in (0, 1, 9, 17, 1025):
+        a = random_mixed(rng, n)
+        got = _core.kernel_scalar(name, a, s, isa)
+        with np.errstate(all="ignore"):
+            want = SCALAR[name](a, s)
+        assert same_ieee(got, _core.kernel_scalar(name, a, s, "scalar"))
+        assert same_ieee(got, want)
+
+
+@pytest.mark.parametrize("isa", ISAS)
+def test_in_place(isa: str) -> None:
+    x = random_mixed(np.random.default_rng(3), 1031)
+    want = _core.kernel_unary("neg", x, "scalar")
+    _core.kernel_inplace("neg", x, isa)
+    assert same_bits(x, want)
+
+
+def test_ieee_signs() -> None:
+    z = np.array([0.0, -0.0])
+    for isa in ISAS:
+        assert same_bits(_core.kernel_unary("neg", z, isa), np.array([-0.0, 0.0]))
+        assert same_bits(_core.kernel_unary("abs", z, isa), np.array([0.0, 0.0]))
+        assert same_bits(_core.kernel_unary("sqrt", z, isa), np.array([0.0, -0.0]))
+        one = np.array([1.0, -1.0])
+        assert same_bits(_core.kernel_scalar("rdiv_s", z, 1.0, isa), np.array([np.inf, -np.inf]))
+        assert same_bits(_core.kernel_binary("div", one, z, isa), np.array([np.inf, np.inf]))

@@ -1,0 +1,208 @@
+"""The block VM through the planner: dlog and fused maps, nulls, lags, blocks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import B, EDGE_LENGTHS, random_validity, same_ieee
+
+import blawk
+from blawk import _core
+
+
+def ref_log(x: np.ndarray) -> np.ndarray:
+    return _core.kernel_unary("log", np.ascontiguousarray(x, dtype=np.float64), "scalar")
+
+
+def ref_lag(values: np.ndarray, ok: np.ndarray, lag: int, f) -> tuple[np.ndarray, np.ndarray]:
+    """out[i] = f(v[i], v[i-lag]); null for i < lag or where either side is null."""
+    n = len(values)
+    out = np.zeros(n)
+    valid = np.zeros(n, dtype=bool)
+    if lag < n:
+        with np.errstate(all="ignore"):
+            out[lag:] = f(values[lag:], values[: n - lag])
+        valid[lag:] = ok[lag:] & ok[: n - lag]
+    return out, valid
+
+
+def check(col: blawk.Column, values: np.ndarray, valid: np.ndarray) -> None:
+    assert len(col) == len(values)
+    got_ok = col.is_valid()
+    assert np.array_equal(got_ok, valid)
+    assert same_ieee(col.values[valid], values[valid])
+    assert col.null_count == int((~valid).sum())
+    if col.validity is not None:  # tail bits past n are zero
+        n = len(col)
+        words = col.validity
+        if n % 64:
+            assert int(words[-1]) >> (n % 64) == 0
+
+
+def prices(rng: np.random.Generator, n: int) -> np.ndarray:
+    return 100 * np.exp(np.cumsum(rng.standard_normal(n) * 0.01))
+
+
+@pytest.mark.parametrize("n", EDGE_LENGTHS)
+@pytest.mark.parametrize("kind", ["none", "all", "null", "mixed", "sparse"])
+def test_dlog_matches_reference(isa: str, n: int, kind: str) -> None:
+    rng = np.random.default_rng(n * 7 + len(kind))
+    x = prices(rng, n)
+    ok = random_validity(rng, n, kind)
+    c = blawk.Column(x, valid=ok) if ok is not None else blawk.Column(x)
+    for lag in (1, 2, 63, 64, 65, B - 1, B, B + 1, n, n + 5):
+        got = blawk.dlog(c, lag)
+        L = ref_log(x)
+        want, valid = ref_lag(L, np.ones(n, bool) if ok is None else ok, lag, np.subtract)
+        check(got, want, valid)
+
+
+def test_dlog_one_log_per_element_lag_over_blocks(isa: str) -> None:
+    # lag > BLOCK: history comes from the ring of the log register
+    rng = np.random.default_rng(1)
+    n = 5 * B + 17
+    x = prices(rng, n)
+    for lag in (B + 3, 2 * B, 3 * B + 1):
+        got = blawk.compute(blawk.col("x").dlog(lag) * 252 + 1, x=x)
+        L = ref_log(x)
+        d, valid = ref_lag(L, np.ones(n, bool), lag, np.subtract)
+        check(got, d * 252 + 1, valid)
+
+
+def test_dlog_ieee_values(isa: str) -> None:
+    x = np.array([1.0, 0.0, -1.0, np.inf, np.nan, 1.0, -0.0, 2.0, np.inf, np.inf])
+    got = blawk.dlog(blawk.Column(x), 1)
+    with np.errstate(all="ignore"):
+        L = np.log(x)
+        want = np.concatenate([[0.0], L[1:] - L[:-1]])
+    assert got.to_list()[0] is None
+    assert same_ieee(got.values[1:], want[1:])
+    v = got.values
+    assert v[1] == -np.inf  # ln 0 - ln 1
+    assert np.isnan(v[2]) and np.isnan(v[3])  # NaN - (-inf), inf - NaN
+    assert v[6] == -np.inf and v[7] == np.inf  # ln(-0.0) = -inf
+    assert np.isnan(v[9])  # inf - inf
+
+
+def test_lag_zero_and_big(isa: str) -> None:
+    x = np.array([1.0, 2.0, 4.0])
+    assert blawk.dlog(blawk.Column(x), 0).to_list() == [0.0, 0.0, 0.0]
+    assert blawk.dlog(blawk.Column(x), 3).to_list() == [None, None, None]
+    assert blawk.dlog(blawk.Column(x), 10**12).to_list() == [None, None, None]
+    assert len(blawk.dlog(blawk.Column([]), 1)) == 0
+    assert blawk.dlog(blawk.Column([5.0]), 1).to_list() == [None]
+
+
+@pytest.mark.parametrize("lag", [-1, 1.5, "2", True, float("nan")])
+def test_bad_lag(lag: object) -> None:
+    with pytest.raises(blawk.BadParameter, match="lag must be a non-negative integer"):
+        blawk.dlog(blawk.Column([1.0, 2.0]), lag)
+
+
+def test_fused_equals_unfused(isa: str) -> None:
+    rng = np.random.default_rng(5)
+    n = 3 * B + 11
+    x, y = prices(rng, n), prices(rng, n)
+    ok = random_validity(rng, n, "mixed")
+    cx, cy = blawk.Column(x, valid=ok), blawk.Column(y)
+    fused = blawk.compute((blawk.col("x").dlog(1) * 252 + 1) / blawk.col("y").sqrt() - 3,
+                          x=cx, y=cy)
+    step = blawk.dlog(cx, 1)
+    step = step * 252
+    step = step + 1
+    step = step / blawk.sqrt(cy)
+    step = step - 3
+    assert fused.equals(step)
+
+
+def test_shared_subexpression_and_multi_output(isa: str) -> None:
+    x = prices(np.random.default_rng(2), 2500)
+    r = blawk.col("x").dlog(1)
+    a, b = blawk.compute([r * 2, r + r], x=x)
+    assert a.equals(b)
+    assert blawk.explain([r * 2, r + r]).count("= log") == 1
+
+
+def test_out_preallocated_and_in_place() -> None:
+    x = prices(np.random.default_rng(3), 3000)
+    want = blawk.compute(blawk.col("x").dlog(1), x=x)
+    out = np.empty_like(x)
+    got = blawk.compute(blawk.col("x").dlog(1), x=x, out=out)
+    assert got.values.base is out or np.shares_memory(got.values, out)
+    assert got.equals(want)
+    xx = x.copy()
+    got2 = blawk.compute(blawk.col("x").dlog(1), x=xx, out=xx)  # in place over the input
+    assert got2.equals(want)
+    with pytest.raises(blawk.ShapeError):
+        blawk.compute(blawk.col("x").log(), x=x, out=np.empty(5))
+    with pytest.raises(blawk.TypeMismatch):
+        blawk.compute(blawk.col("x").log(), x=x, out=np.empty(3000, dtype=np.float32))
+
+
+def test_input_conversion() -> None:
+    ints = np.array([1, 2, 4], dtype=np.int64)
+    f32 = np.array([1, 2, 4], dtype=np.float32)
+    want = blawk.compute(blawk.col("x").log(), x=np.array([1.0, 2.0, 4.0]))
+    assert blawk.compute(blawk.col("x").log(), x=ints).equals(want)
+    assert blawk.compute(blawk.col("x").log(), x=f32).equals(want)
+    strided = np.array([1.0, 9.0, 2.0, 9.0, 4.0, 9.0])[::2]
+    assert blawk.compute(blawk.col("x").log(), x=strided).equals(want)
+    raw = np.zeros(3 * 8 + 1, dtype=np.uint8)
+    unaligned = raw[1:].view(np.float64)
+    unaligned[:] = [1.0, 2.0, 4.0]
+    assert blawk.compute(blawk.col("x").log(), x=unaligned).equals(want)
+    with pytest.raises(blawk.TypeMismatch, match="dtype"):
+        blawk.compute(blawk.col("x").log(), x=np.array(["a", "b"]))
+    with pytest.raises(blawk.TypeMismatch, match="dtype"):
+        blawk.compute(blawk.col("x").log(), x=np.array([1, None], dtype=object))
+
+
+def test_errors() -> None:
+    with pytest.raises(blawk.UnknownName, match="no input named 'y'"):
+        blawk.compute(blawk.col("y").log(), x=np.ones(3))
+    with pytest.raises(blawk.ShapeError, match="lengths differ"):
+        blawk.compute(blawk.col("x") + blawk.col("y"), x=np.ones(3), y=np.ones(4))
+    with pytest.raises(blawk.TypeMismatch):
+        blawk.log("abc")
+
+
+def test_constant_folding_uses_kernels() -> None:
+    assert blawk.log(1.0) == 0.0
+    assert blawk.log(0.0) == -np.inf
+    assert np.isnan(blawk.log(-1.0))
+    assert blawk.div(1.0, 0.0) == np.inf
+    e = blawk.col("x") * (blawk.log(2.0) * 2)
+    assert "mul_s" in blawk.explain(e)
+
+
+def test_plan_cache_reused() -> None:
+    from blawk import planner
+
+    e1 = blawk.col("a").dlog(3) * 7
+    p1, _ = planner.plan([e1])
+    c = blawk.Column([1.0, 2.0, 3.0, 4.0])
+    e2 = blawk.dlog(blawk.col("zz"), 3) * 7
+    p2, _ = planner.plan([e2])
+    assert p1 is p2  # same structure, other leaf
+    assert blawk.compute(blawk.dlog(c, 3) * 7).to_list()[3] == pytest.approx(np.log(4) * 7)
+
+
+def test_program_validation_never_crashes() -> None:
+    bad = [
+        ([("log", 1, 5, 0, 0, 0.0)], 1, 2, [1]),  # reads an unset register
+        ([("log", 0, 0, 0, 0, 0.0)], 1, 2, [1]),  # writes an input
+        ([("log", 1, 0, 0, 0, 0.0), ("log", 1, 0, 0, 0, 0.0)], 1, 2, [1]),  # writes twice
+        ([("diff", 1, 0, 0, -1, 0.0)], 1, 2, [1]),  # negative lag
+        ([(999, 1, 0, 0, 0, 0.0)], 1, 2, [1]),  # unknown opcode
+        ([("log", 1, 0, 0, 0, 0.0)], 1, 2, [0]),  # output is an input
+        ([("log", 1, 0, 0, 0, 0.0)], 1, 2, [1, 1]),  # same output twice
+    ]
+    for code, nin, nreg, outs in bad:
+        with pytest.raises(_core.CoreError, match="malformed program"):
+            _core.Program(code, nin, nreg, outs)
+    p = _core.Program([("diff", 1, 0, 0, 1, 0.0)], 1, 2, [1])
+    x = np.ones(10)
+    with pytest.raises(_core.CoreError, match="invalid argument"):
+        p.run([(x, None)], [(np.empty(10), None)], 10)  # nullable output without bitmap
+    with pytest.raises(ValueError):
+        p.run([(x, None)], [(np.empty(9), None)], 10)

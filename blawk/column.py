@@ -156,7 +156,9 @@ class Column:
             self._nulls = 0
 
     @classmethod
-    def _wrap(cls, values: np.ndarray, valid: np.ndarray | None, nulls: int | None = None) -> Column:
+    def _wrap(
+        cls, values: np.ndarray, valid: np.ndarray | None, nulls: int | None = None
+    ) -> Column:
         """Adopt buffers made by blawk (no copy).  `valid` None = all valid."""
         self = object.__new__(cls)
         values.flags.writeable = False
@@ -236,7 +238,9 @@ class Column:
                 return Column(vals)
             return Column(vals, valid=self.is_valid()[key]) if len(idx) else Column(vals)
         if isinstance(key, (bool, np.bool_)) or not isinstance(key, (int, np.integer)):
-            raise TypeMismatch(f"column index must be an integer or a slice, got {type(key).__name__}")
+            raise TypeMismatch(
+                f"column index must be an integer or a slice, got {type(key).__name__}"
+            )
         i = int(key)
         if i < 0:
             i += self._n
@@ -253,7 +257,8 @@ class Column:
         a, b = self.is_valid(), other.is_valid()
         if not np.array_equal(a, b):
             return False
-        return bool(np.array_equal(self._values[a].view(np.uint64), other._values[a].view(np.uint64)))
+        mine, theirs = self._values[a].view(np.uint64), other._values[a].view(np.uint64)
+        return bool(np.array_equal(mine, theirs))
 
     def __repr__(self) -> str:
         n = self._n
@@ -270,10 +275,9 @@ class Column:
         return f"Column(float64, n={n}, nulls={self._nulls}) [{', '.join(parts)}]"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (Column, (np.array(self._values),), None, None, None) if self._valid is None else (
-            _rebuild,
-            (np.array(self._values), self.is_valid()),
-        )
+        if self._valid is None:
+            return (Column, (np.array(self._values),))
+        return (_rebuild, (np.array(self._values), self.is_valid()))
 
 
 def _rebuild(values: np.ndarray, valid: np.ndarray) -> Column:

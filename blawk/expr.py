@@ -45,7 +45,9 @@ class Expr:
     args: tuple[Expr, ...]
     params: tuple[tuple[str, Any], ...]
 
-    def __new__(cls, op: str, args: tuple[Expr, ...] = (), params: tuple[tuple[str, Any], ...] = ()):
+    def __new__(
+        cls, op: str, args: tuple[Expr, ...] = (), params: tuple[tuple[str, Any], ...] = ()
+    ) -> Expr:
         key = (op, tuple(id(a) for a in args), tuple((k, _param_key(v)) for k, v in params))
         node = _INTERN.get(key)
         if node is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import B, EDGE_LENGTHS, random_validity, same_ieee
+from conftest import EDGE_LENGTHS, B, random_validity, same_ieee
 
 import blawk
 from blawk import _core

@@ -1,0 +1,134 @@
+/*
+ * vmath_avx512.c -- AVX-512 log and exp, bit-identical to vmath_scalar.c
+ * (same operations, same order, same tables; see docs/vmath.md).
+ *
+ * Compiled with -mavx512f -mavx512dq -mavx512vl -mavx512bw -mfma -mavx2.
+ * The 16-entry tables live in pairs of zmm registers and are read with
+ * vpermt2pd (no gathers); the tail is done with masked loads/stores by the
+ * same code as the main loop.
+ */
+#include <immintrin.h>
+#include <stdint.h>
+
+#include "vmath.h"
+#include "vmath_tables.h"
+
+/* vfixupimmpd response tables: nibble j is the response for input class j
+ * (0 QNaN, 1 SNaN, 2 +-0, 3 +1, 4 -inf, 5 +inf, 6 negative, 7 positive);
+ * responses: 0 keep, 2 QNaN(input), 3 QNaN indefinite, 4 -inf, 5 +inf, 8 +0. */
+#define LOG_FIXUP 0x03538422
+#define EXP_FIXUP 0x00000022
+
+typedef struct {
+    __m512d invc0, invc1, lhi0, lhi1, llo0, llo1;
+} log_tab;
+
+static inline __m512d log8(__m512d x, const log_tab *T)
+{
+    const __m512d one = _mm512_set1_pd(1.0);
+    /* x = z * 2^k, z in [0.75, 1.5); also right for subnormal x. */
+    __m512d z = _mm512_getmant_pd(x, _MM_MANT_NORM_p75_1p5, _MM_MANT_SIGN_src);
+    __m512d k = _mm512_sub_pd(_mm512_getexp_pd(x), _mm512_getexp_pd(z));
+    /* vpermt2pd only looks at the low 4 bits of each index. */
+    __m512i idx = _mm512_srli_epi64(
+        _mm512_castpd_si512(_mm512_add_pd(z, _mm512_set1_pd(BLAWK_VLOG_IDX_OFFSET))), 48);
+    __m512d invc = _mm512_permutex2var_pd(T->invc0, idx, T->invc1);
+    __m512d lhi = _mm512_permutex2var_pd(T->lhi0, idx, T->lhi1);
+    __m512d llo = _mm512_permutex2var_pd(T->llo0, idx, T->llo1);
+    __m512d r = _mm512_fmsub_pd(z, invc, one);
+    __m512d t = _mm512_fmadd_pd(k, _mm512_set1_pd(BLAWK_VLOG_LN2_HI), lhi);
+    __m512d hi = _mm512_add_pd(t, r);
+    __m512d e1 = _mm512_add_pd(_mm512_sub_pd(t, hi), r);
+    __m512d l0 = _mm512_fmadd_pd(k, _mm512_set1_pd(BLAWK_VLOG_LN2_LO), llo);
+    __m512d l1 = _mm512_add_pd(l0, e1);
+    __m512d r2 = _mm512_mul_pd(r, r);
+    __m512d a0 = _mm512_fmadd_pd(_mm512_set1_pd(BLAWK_VLOG_C3), r, _mm512_set1_pd(BLAWK_VLOG_C2));
+    __m512d a1 = _mm512_fmadd_pd(_mm512_set1_pd(BLAWK_VLOG_C5), r, _mm512_set1_pd(BLAWK_VLOG_C4));
+    __m512d a2 = _mm512_fmadd_pd(_mm512_set1_pd(BLAWK_VLOG_C7), r, _mm512_set1_pd(BLAWK_VLOG_C6));
+    __m512d a3 = _mm512_fmadd_pd(_mm512_set1_pd(BLAWK_VLOG_C9), r, _mm512_set1_pd(BLAWK_VLOG_C8));
+    __m512d p = _mm512_fmadd_pd(_mm512_set1_pd(BLAWK_VLOG_C10), r2, a3);
+    p = _mm512_fmadd_pd(p, r2, a2);
+    p = _mm512_fmadd_pd(p, r2, a1);
+    p = _mm512_fmadd_pd(p, r2, a0);
+    __m512d lo = _mm512_fmadd_pd(r2, p, l1);
+    __m512d res = _mm512_add_pd(hi, lo);
+    /* zero, negative, inf, NaN */
+    return _mm512_fixupimm_pd(res, x, _mm512_set1_epi64(LOG_FIXUP), 0);
+}
+
+void blawk_vlog_avx512(double *out, const double *x, size_t n)
+{
+    log_tab T;
+    T.invc0 = _mm512_loadu_pd(blawk_vlog_invc);
+    T.invc1 = _mm512_loadu_pd(blawk_vlog_invc + 8);
+    T.lhi0 = _mm512_loadu_pd(blawk_vlog_logc_hi);
+    T.lhi1 = _mm512_loadu_pd(blawk_vlog_logc_hi + 8);
+    T.llo0 = _mm512_loadu_pd(blawk_vlog_logc_lo);
+    T.llo1 = _mm512_loadu_pd(blawk_vlog_logc_lo + 8);
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512d a = _mm512_loadu_pd(x + i);
+        __m512d b = _mm512_loadu_pd(x + i + 8);
+        _mm512_storeu_pd(out + i, log8(a, &T));
+        _mm512_storeu_pd(out + i + 8, log8(b, &T));
+    }
+    for (; i < n; i += 8) {
+        size_t m = n - i;
+        __mmask8 k = m >= 8 ? (__mmask8)0xff : (__mmask8)((1u << m) - 1u);
+        __m512d a = _mm512_maskz_loadu_pd(k, x + i);
+        _mm512_mask_storeu_pd(out + i, k, log8(a, &T));
+    }
+}
+
+typedef struct {
+    __m512d thi0, thi1, tlo0, tlo1;
+} exp_tab;
+
+static inline __m512d exp8(__m512d x, const exp_tab *T)
+{
+    __m512d xc = _mm512_min_pd(x, _mm512_set1_pd(BLAWK_VEXP_XMAX)); /* NaN -> XMAX */
+    xc = _mm512_max_pd(xc, _mm512_set1_pd(BLAWK_VEXP_XMIN));
+    __m512d kd = _mm512_fmadd_pd(xc, _mm512_set1_pd(BLAWK_VEXP_INVLN2N),
+                                 _mm512_set1_pd(BLAWK_VEXP_SHIFT));
+    __m512d k = _mm512_sub_pd(kd, _mm512_set1_pd(BLAWK_VEXP_SHIFT));
+    __m512d r = _mm512_fnmadd_pd(k, _mm512_set1_pd(BLAWK_VEXP_L_HI), xc);
+    r = _mm512_fnmadd_pd(k, _mm512_set1_pd(BLAWK_VEXP_L_LO), r);
+    /* the low 4 bits of kd's encoding are k mod 16 */
+    __m512i j = _mm512_castpd_si512(kd);
+    __m512d thi = _mm512_permutex2var_pd(T->thi0, j, T->thi1);
+    __m512d tlo = _mm512_permutex2var_pd(T->tlo0, j, T->tlo1);
+    __m512d r2 = _mm512_mul_pd(r, r);
+    __m512d a0 = _mm512_fmadd_pd(_mm512_set1_pd(BLAWK_VEXP_C3), r, _mm512_set1_pd(BLAWK_VEXP_C2));
+    __m512d a1 = _mm512_fmadd_pd(_mm512_set1_pd(BLAWK_VEXP_C5), r, _mm512_set1_pd(BLAWK_VEXP_C4));
+    __m512d a2 = _mm512_fmadd_pd(_mm512_set1_pd(BLAWK_VEXP_C7), r, _mm512_set1_pd(BLAWK_VEXP_C6));
+    __m512d q = _mm512_fmadd_pd(a2, r2, a1);
+    q = _mm512_fmadd_pd(q, r2, a0);
+    __m512d p = _mm512_fmadd_pd(r2, q, r);
+    __m512d t = _mm512_fmadd_pd(thi, p, tlo);
+    __m512d y = _mm512_add_pd(thi, t);
+    /* y * 2^floor(k/16), one rounding (also for subnormal results and inf) */
+    __m512d res = _mm512_scalef_pd(y, _mm512_mul_pd(k, _mm512_set1_pd(0x1p-4)));
+    return _mm512_fixupimm_pd(res, x, _mm512_set1_epi64(EXP_FIXUP), 0);
+}
+
+void blawk_vexp_avx512(double *out, const double *x, size_t n)
+{
+    exp_tab T;
+    T.thi0 = _mm512_loadu_pd(blawk_vexp_thi);
+    T.thi1 = _mm512_loadu_pd(blawk_vexp_thi + 8);
+    T.tlo0 = _mm512_loadu_pd(blawk_vexp_tlo);
+    T.tlo1 = _mm512_loadu_pd(blawk_vexp_tlo + 8);
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512d a = _mm512_loadu_pd(x + i);
+        __m512d b = _mm512_loadu_pd(x + i + 8);
+        _mm512_storeu_pd(out + i, exp8(a, &T));
+        _mm512_storeu_pd(out + i + 8, exp8(b, &T));
+    }
+    for (; i < n; i += 8) {
+        size_t m = n - i;
+        __mmask8 k = m >= 8 ? (__mmask8)0xff : (__mmask8)((1u << m) - 1u);
+        __m512d a = _mm512_maskz_loadu_pd(k, x + i);
+        _mm512_mask_storeu_pd(out + i, k, exp8(a, &T));
+    }
+}

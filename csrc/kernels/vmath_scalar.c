@@ -1,0 +1,140 @@
+/*
+ * vmath_scalar.c -- portable reference log and exp (see docs/vmath.md).
+ *
+ * This file defines the results: the AVX2 and AVX-512 versions perform the
+ * same IEEE operations in the same order on the same tables, so all three are
+ * bit-identical.  Every fused multiply-add of the vector code is an explicit
+ * fma() here; the build uses -ffp-contract=off so nothing else gets fused.
+ * Quantities that are exact (z, k, the table index, the final power-of-two
+ * scaling) may be computed differently on each ISA: only their values matter.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "vmath.h"
+#include "vmath_tables.h"
+
+static inline uint64_t as_u64(double d)
+{
+    uint64_t u;
+    memcpy(&u, &d, sizeof u);
+    return u;
+}
+
+static inline double as_f64(uint64_t u)
+{
+    double d;
+    memcpy(&d, &u, sizeof d);
+    return d;
+}
+
+#define QUIET_BIT   0x0008000000000000ull
+#define DEFAULT_NAN 0xfff8000000000000ull /* x86 "QNaN indefinite" */
+#define ABS_MASK    0x7fffffffffffffffull
+#define INF_BITS    0x7ff0000000000000ull
+
+/* ------------------------------------------------------------------ log */
+
+/* log(x) for finite x > 0, given x = z * 2^k, z in [0.75, 1.5). */
+static inline double log_core(double z, double k)
+{
+    unsigned idx = (unsigned)(as_u64(z + BLAWK_VLOG_IDX_OFFSET) >> 48) & 15u;
+    double invc = blawk_vlog_invc[idx];
+    double r = fma(z, invc, -1.0);                         /* exact */
+    double t = fma(k, BLAWK_VLOG_LN2_HI, blawk_vlog_logc_hi[idx]); /* exact */
+    double hi = t + r;
+    double e1 = (t - hi) + r;                  /* Fast2Sum: |t| >= |r| or t == 0 */
+    double l0 = fma(k, BLAWK_VLOG_LN2_LO, blawk_vlog_logc_lo[idx]);
+    double l1 = l0 + e1;
+    double r2 = r * r;
+    double a0 = fma(BLAWK_VLOG_C3, r, BLAWK_VLOG_C2);
+    double a1 = fma(BLAWK_VLOG_C5, r, BLAWK_VLOG_C4);
+    double a2 = fma(BLAWK_VLOG_C7, r, BLAWK_VLOG_C6);
+    double a3 = fma(BLAWK_VLOG_C9, r, BLAWK_VLOG_C8);
+    double p = fma(BLAWK_VLOG_C10, r2, a3);
+    p = fma(p, r2, a2);
+    p = fma(p, r2, a1);
+    p = fma(p, r2, a0);
+    double lo = fma(r2, p, l1);
+    return hi + lo;
+}
+
+static inline double log_one(double x)
+{
+    uint64_t ix = as_u64(x);
+    int kadj = 0;
+    if (ix - 0x0010000000000000ull >= INF_BITS - 0x0010000000000000ull) {
+        /* zero, subnormal, negative, inf or NaN */
+        if ((ix & ABS_MASK) > INF_BITS)
+            return as_f64(ix | QUIET_BIT);          /* NaN: quiet it */
+        if ((ix & ABS_MASK) == 0)
+            return -HUGE_VAL;                       /* log(+-0) = -inf */
+        if (ix >> 63)
+            return as_f64(DEFAULT_NAN);             /* x < 0, -inf */
+        if (ix == INF_BITS)
+            return x;                               /* +inf */
+        ix = as_u64(x * 0x1p52);                    /* subnormal: exact */
+        kadj = -52;
+    }
+    /* x = m * 2^e, m in [1,2); z = m or m/2 so that z is in [0.75, 1.5). */
+    int e = (int)(ix >> 52) - 1023 + kadj;
+    uint64_t mant = ix & 0x000fffffffffffffull;
+    uint64_t zb = mant | 0x3ff0000000000000ull;
+    if (mant >= 0x0008000000000000ull) {            /* m >= 1.5 */
+        zb = mant | 0x3fe0000000000000ull;
+        e += 1;
+    }
+    return log_core(as_f64(zb), (double)e);
+}
+
+void blawk_vlog_scalar(double *out, const double *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = log_one(x[i]);
+}
+
+/* ------------------------------------------------------------------ exp */
+
+static inline double pow2i(int e) /* 2^e for -1022 <= e <= 1023 */
+{
+    return as_f64((uint64_t)(e + 1023) << 52);
+}
+
+static inline double exp_one(double x)
+{
+    if (x != x)
+        return as_f64(as_u64(x) | QUIET_BIT);
+    /* Clamping keeps k small; past the ends the result is inf / +0 anyway. */
+    double xc = x < BLAWK_VEXP_XMAX ? x : BLAWK_VEXP_XMAX;
+    xc = xc > BLAWK_VEXP_XMIN ? xc : BLAWK_VEXP_XMIN;
+    double kd = fma(xc, BLAWK_VEXP_INVLN2N, BLAWK_VEXP_SHIFT); /* round(x*16/ln2) */
+    double k = kd - BLAWK_VEXP_SHIFT;
+    double r = fma(-k, BLAWK_VEXP_L_HI, xc);                   /* exact */
+    r = fma(-k, BLAWK_VEXP_L_LO, r);
+    unsigned j = (unsigned)as_u64(kd) & 15u;
+    double r2 = r * r;
+    double a0 = fma(BLAWK_VEXP_C3, r, BLAWK_VEXP_C2);
+    double a1 = fma(BLAWK_VEXP_C5, r, BLAWK_VEXP_C4);
+    double a2 = fma(BLAWK_VEXP_C7, r, BLAWK_VEXP_C6);
+    double q = fma(a2, r2, a1);
+    q = fma(q, r2, a0);
+    double p = fma(r2, q, r);                       /* expm1(r) */
+    double thi = blawk_vexp_thi[j];
+    double t = fma(thi, p, blawk_vexp_tlo[j]);
+    double y = thi + t;
+    /* y * 2^floor(k/16), rounded once (what vscalefpd does): the first
+     * product is exact (normal), the second one rounds, also into the
+     * subnormal range or to inf. */
+    int ki = (int)k;
+    int ex = ki >= 0 ? ki / 16 : -((15 - ki) / 16);
+    int e1 = ex / 2;
+    int e2 = ex - e1;
+    return y * pow2i(e1) * pow2i(e2);
+}
+
+void blawk_vexp_scalar(double *out, const double *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = exp_one(x[i]);
+}

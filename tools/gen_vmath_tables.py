@@ -1,0 +1,307 @@
+#!/usr/bin/env python3
+"""Generate csrc/kernels/vmath_tables.{c,h}: tables and polynomial
+coefficients for blawk's vectorised log and exp (see docs/vmath.md).
+
+    python tools/gen_vmath_tables.py            # rewrite both files
+    python tools/gen_vmath_tables.py --check    # exit 1 if they would change
+
+Everything is computed with mpmath at 256 bits and rounded to double once, so
+the output is deterministic (byte-identical on every run).  Takes ~10 s.
+
+log
+---
+x = 2^k * z with z in [0.75, 1.5) (what vgetmantpd gives).  The table index is
+the top four mantissa bits of fl(z + 1/32), which splits [0.75, 1.5) into 16
+intervals; interval 0 is [31/32, 33/32) so that 1 sits in its middle.  Each
+interval j gets invc_j = M / 2^q with few significant bits, chosen so that
+r = z * invc_j - 1 is exactly representable for every double z of the
+interval (so fma(z, invc, -1) is exact) and max |r| is as small as possible.
+logc_j = -log(invc_j) is split into hi (a multiple of 2^-42, so that
+k * ln2_hi + logc_hi is exact for |k| <= 1074) and lo.  log1p(r) is
+approximated by r + r^2 * P(r), P of degree 8 fitted by Remez (relative
+error) on the exact range of r.
+
+exp
+---
+k = round(x * 16/ln2), r = x - k*ln2/16 (Cody-Waite, ln2/16 split hi/lo with
+hi a multiple of 2^-42 so k*hi is exact), exp(x) = 2^floor(k/16) *
+T[k mod 16] * exp(r) with T[j] = 2^(j/16) stored as hi + lo, and
+exp(r) - 1 approximated by r + r^2 * Q(r), Q of degree 5 fitted by Remez
+(relative error) on |r| <= ln2/32 (plus a hair).
+"""
+import sys
+from fractions import Fraction as F
+from pathlib import Path
+
+import mpmath as mp
+
+mp.mp.prec = 256
+ROOT = Path(__file__).resolve().parent.parent
+OUT_C = ROOT / "csrc" / "kernels" / "vmath_tables.c"
+OUT_H = ROOT / "csrc" / "kernels" / "vmath_tables.h"
+
+LOG_PDEG = 8   # P(r): c2 + c3 r + ... + c10 r^8
+EXP_QDEG = 5   # Q(r): c2 + c3 r + ... + c7 r^5
+
+
+# ---------------------------------------------------------------- helpers
+def mpq(v):
+    """Exact mpf of a Fraction (all ours have power-of-two denominators)."""
+    return mp.mpf(v.numerator) / v.denominator if isinstance(v, F) else mp.mpf(v)
+
+
+def to_double(v):
+    """Round an mpf / Fraction to the nearest double (ties to even)."""
+    return float(v) if isinstance(v, F) else float(mp.mpf(v))
+
+
+def hexd(d):
+    """C99 hex literal for a double."""
+    if d == 0:
+        return "0x0p+0" if str(d)[0] != "-" else "-0x0p+0"
+    return d.hex()
+
+
+def round_to_grid(v, e):
+    """Nearest multiple of 2^-e to v (v mpf), as an exact Fraction."""
+    s = mp.nint(v * mp.mpf(2) ** e)
+    return F(int(s), 2 ** e)
+
+
+def remez(f, a, b, deg, iters=40, grid=2000):
+    """Minimax polynomial for f on [a, b] in the relative sense.
+    Returns (coefficients low->high as mpf, max relative error)."""
+    n = deg
+    pts = [(a + b) / 2 - (b - a) / 2 * mp.cos(mp.pi * i / (n + 1))
+           for i in range(n + 2)]
+    xs = [a + (b - a) * mp.mpf(i) / grid for i in range(grid + 1)]
+    fx = [f(x) for x in xs]
+    best = None
+    for _ in range(iters):
+        A = mp.matrix(n + 2, n + 2)
+        y = mp.matrix(n + 2, 1)
+        for i, x in enumerate(pts):
+            fv = f(x)
+            for j in range(n + 1):
+                A[i, j] = x ** j
+            A[i, n + 1] = (-1) ** i * abs(fv)
+            y[i] = fv
+        sol = mp.lu_solve(A, y)
+        c = [sol[j] for j in range(n + 1)]
+        ev = [(mp.polyval(c[::-1], x) - v) / v for x, v in zip(xs, fx)]
+        m = max(abs(e) for e in ev)
+        if best is None or m < best[1]:
+            best = (c, m)
+        ext = [i for i in range(len(xs))
+               if i == 0 or i == len(xs) - 1
+               or (abs(ev[i]) >= abs(ev[i - 1]) and abs(ev[i]) >= abs(ev[i + 1]))]
+        alt = []
+        for i in ext:
+            if alt and mp.sign(ev[alt[-1]]) == mp.sign(ev[i]):
+                if abs(ev[i]) > abs(ev[alt[-1]]):
+                    alt[-1] = i
+            else:
+                alt.append(i)
+        while len(alt) > n + 2:
+            if abs(ev[alt[0]]) < abs(ev[alt[-1]]):
+                alt.pop(0)
+            else:
+                alt.pop()
+        if len(alt) < n + 2:
+            break
+        new = [xs[i] for i in alt]
+        if all(abs(p - q) < (b - a) * mp.mpf(2) ** -40 for p, q in zip(new, pts)):
+            break
+        pts = new
+    return best
+
+
+def max_err(fun, a, b, npts=20001):
+    return max(abs(fun(a + (b - a) * mp.mpf(i) / npts)) for i in range(npts + 1))
+
+
+# ---------------------------------------------------------------- log
+def g_log(r):
+    """(log1p(r) - r) / r^2, with the series near 0 (cancellation)."""
+    if abs(r) < mp.mpf(2) ** -40:
+        return sum((-1) ** (k + 1) * r ** k / (k + 2) for k in range(10))
+    return (mp.log1p(r) - r) / r ** 2
+
+
+def log_intervals():
+    """[lo, hi) of z for each index j = top 4 mantissa bits of z + 1/32.
+    For z < 1 the sum is exact; above 1 it can round, but never across a
+    1/16 boundary (z < 1 keeps the sum below 33/32), so these are exact."""
+    iv = []
+    for j in range(16):
+        if j <= 8:
+            lo = 1 + F(j, 16) - F(1, 32)
+            hi = lo + F(1, 16)
+        else:
+            lo = F(1, 2) * (1 + F(j, 16)) - F(1, 32)
+            hi = lo + F(1, 32)
+        iv.append((max(lo, F(3, 4)), min(hi, F(3, 2))))
+    return iv
+
+
+def log_invc(lo, hi):
+    """Shortest-error invc = M/2^q with z*invc - 1 exact on [lo, hi)."""
+    if lo < 1 < hi:
+        return F(1), 0   # r = z - 1, exact (Sterbenz); log c = 0 exactly
+    best = None
+    for q in range(1, 12):
+        for M in range(2 ** q // 2, 2 ** (q + 1)):
+            invc = F(M, 2 ** q)
+            R = max(abs(lo * invc - 1), abs(hi * invc - 1))
+            # z = Z * 2^-52 (z >= 1) or Z * 2^-53 (z < 1):  r = N * 2^-(52+q)
+            # or N * 2^-(53+q) and it is exact as long as |N| < 2^53.
+            bound = F(2, 2 ** q) if lo >= 1 else F(1, 2 ** q)
+            if R < bound and (best is None or R < best[0]):
+                best = (R, invc)
+    return best[1], best[0]
+
+
+def gen_log():
+    ln2 = mp.log(2)
+    ln2_hi = round_to_grid(ln2, 42)
+    ln2_lo = to_double(ln2 - mpq(ln2_hi))
+    invc, lhi, llo = [], [], []
+    rmin, rmax = F(0), F(0)
+    for j, (lo, hi) in enumerate(log_intervals()):
+        ic, R = log_invc(lo, hi)
+        assert F(to_double(ic)) == ic
+        logc = -mp.log(mpq(ic))
+        h = round_to_grid(logc, 42)
+        invc.append(float(ic))
+        lhi.append(float(h))
+        assert F(lhi[-1]) == h
+        llo.append(to_double(logc - mpq(h)))
+        rmin = min(rmin, lo * ic - 1)
+        rmax = max(rmax, hi * ic - 1)
+        # Fast2Sum(t, r) with t = logc_hi (k == 0) needs |t| >= |r|.
+        assert j == 0 or abs(h) >= R
+    # a hair of slack on the fitting interval
+    a = mpq(rmin) * (1 + mp.mpf(2) ** -20)
+    b = mpq(rmax) * (1 + mp.mpf(2) ** -20)
+    c, _ = remez(g_log, a, b, LOG_PDEG)
+    cd = [to_double(v) for v in c]
+    # error of the rounded polynomial for log1p: |r + r^2 P(r) - log1p(r)| / |log1p(r)|
+    def e(r):
+        if r == 0:
+            return mp.mpf(0)
+        return (r + r * r * mp.polyval([mp.mpf(v) for v in cd[::-1]], r)
+                - mp.log1p(r)) / mp.log1p(r)
+    err = max_err(e, a, b)
+    return dict(ln2_hi=float(ln2_hi), ln2_lo=ln2_lo, invc=invc, logc_hi=lhi,
+                logc_lo=llo, poly=cd, rmin=float(rmin), rmax=float(rmax),
+                err=err)
+
+
+# ---------------------------------------------------------------- exp
+def g_exp(r):
+    if abs(r) < mp.mpf(2) ** -40:
+        return sum(r ** k / mp.factorial(k + 2) for k in range(10))
+    return (mp.expm1(r) - r) / r ** 2
+
+
+def gen_exp():
+    ln2 = mp.log(2)
+    inv = to_double(16 / ln2)
+    L = ln2 / 16
+    l_hi = round_to_grid(L, 42)
+    l_lo = to_double(L - mpq(l_hi))
+    thi, tlo = [], []
+    for j in range(16):
+        t = mp.mpf(2) ** (mp.mpf(j) / 16)
+        h = to_double(t)
+        thi.append(h)
+        tlo.append(to_double(t - mpq(h)))
+    R = ln2 / 32 * (1 + mp.mpf(2) ** -30)
+    c, _ = remez(g_exp, -R, R, EXP_QDEG)
+    cd = [to_double(v) for v in c]
+    def e(r):   # error of 1 + r + r^2 Q(r) relative to exp(r)
+        return (1 + r + r * r * mp.polyval([mp.mpf(v) for v in cd[::-1]], r)
+                - mp.exp(r)) / mp.exp(r)
+    err = max_err(e, -R, R)
+    return dict(inv=inv, l_hi=float(l_hi), l_lo=l_lo, thi=thi, tlo=tlo,
+                poly=cd, R=float(R), err=err)
+
+
+# ---------------------------------------------------------------- output
+def arr(name, vals):
+    lines = [f"BLAWK_VMATH_ALIGN const double {name}[16] = {{"]
+    for i in range(0, 16, 4):
+        lines.append("    " + ", ".join(f"{hexd(v):>24}" for v in vals[i:i + 4]) + ",")
+    lines.append("};")
+    return "\n".join(lines)
+
+
+def log2s(v):
+    return "%.1f" % float(mp.log(abs(v), 2)) if v != 0 else "-inf"
+
+
+def render(lg, ex):
+    head = ("/*\n * GENERATED by tools/gen_vmath_tables.py -- do not edit by hand.\n"
+            " * (python tools/gen_vmath_tables.py rewrites this file; mpmath at 256\n"
+            " * bits, every value rounded once to the nearest double.)\n")
+    h = [head +
+         " *\n * Constants and tables of blawk's log and exp; see docs/vmath.md.\n */",
+         "#ifndef BLAWK_VMATH_TABLES_H", "#define BLAWK_VMATH_TABLES_H", "",
+         "#if defined(__GNUC__)",
+         "#define BLAWK_VMATH_ALIGN __attribute__((aligned(64)))",
+         "#else", "#define BLAWK_VMATH_ALIGN", "#endif", "",
+         "/* ---- log ---- */",
+         f"/* z in [0.75,1.5), idx = top 4 mantissa bits of z + 1/32; r = z*invc - 1 (exact)",
+         f" * lies in [{lg['rmin'].hex()}, {lg['rmax'].hex()}] = [{lg['rmin']:.6f}, {lg['rmax']:.6f}].",
+         f" * log1p(r) ~ r + r^2*(C2 + C3 r + ... + C{LOG_PDEG + 2} r^{LOG_PDEG}); max relative error of",
+         f" * the rounded coefficients (exact arithmetic) 2^{log2s(lg['err'])}. */",
+         "#define BLAWK_VLOG_IDX_OFFSET 0x1p-5",
+         f"#define BLAWK_VLOG_LN2_HI {hexd(lg['ln2_hi'])}  /* multiple of 2^-42 */",
+         f"#define BLAWK_VLOG_LN2_LO {hexd(lg['ln2_lo'])}"]
+    for i, v in enumerate(lg["poly"]):
+        h.append(f"#define BLAWK_VLOG_C{i + 2} {hexd(v)}")
+    h += ["",
+          "/* ---- exp ---- */",
+          "/* k = round(x * 16/ln2) (via fma with SHIFT), r = x - k*L_HI - k*L_LO,",
+          f" * |r| <= {ex['R'].hex()}; exp(r) ~ 1 + r + r^2*(C2 + C3 r + ... + C{EXP_QDEG + 2} r^{EXP_QDEG});",
+          f" * max relative error of the rounded coefficients 2^{log2s(ex['err'])}. */",
+          f"#define BLAWK_VEXP_INVLN2N {hexd(ex['inv'])}  /* 16/ln2 */",
+          "#define BLAWK_VEXP_SHIFT 0x1.8p+52",
+          f"#define BLAWK_VEXP_L_HI {hexd(ex['l_hi'])}  /* ln2/16, multiple of 2^-42 */",
+          f"#define BLAWK_VEXP_L_LO {hexd(ex['l_lo'])}",
+          "#define BLAWK_VEXP_XMAX 0x1.63p+9    /* 710: exp overflows above ~709.78 */",
+          "#define BLAWK_VEXP_XMIN -0x1.750p+9  /* -746: exp is +0 below ~-745.13 */"]
+    for i, v in enumerate(ex["poly"]):
+        h.append(f"#define BLAWK_VEXP_C{i + 2} {hexd(v)}")
+    h += ["",
+          "extern const double blawk_vlog_invc[16];     /* short: at most 7 significant bits */",
+          "extern const double blawk_vlog_logc_hi[16];  /* -log(invc), multiple of 2^-42 */",
+          "extern const double blawk_vlog_logc_lo[16];  /* -log(invc) - logc_hi */",
+          "extern const double blawk_vexp_thi[16];      /* 2^(j/16) rounded */",
+          "extern const double blawk_vexp_tlo[16];      /* 2^(j/16) - thi */",
+          "", "#endif", ""]
+    c = [head + " */", '#include "vmath_tables.h"', "",
+         arr("blawk_vlog_invc", lg["invc"]), "",
+         arr("blawk_vlog_logc_hi", lg["logc_hi"]), "",
+         arr("blawk_vlog_logc_lo", lg["logc_lo"]), "",
+         arr("blawk_vexp_thi", ex["thi"]), "",
+         arr("blawk_vexp_tlo", ex["tlo"]), ""]
+    return "\n".join(c), "\n".join(h)
+
+
+def main():
+    lg = gen_log()
+    ex = gen_exp()
+    c, h = render(lg, ex)
+    if "--check" in sys.argv:
+        ok = OUT_C.read_text() == c and OUT_H.read_text() == h
+        print("up to date" if ok else "OUT OF DATE")
+        sys.exit(0 if ok else 1)
+    OUT_C.write_text(c)
+    OUT_H.write_text(h)
+    print(f"log: r in [{lg['rmin']}, {lg['rmax']}], poly rel err 2^{log2s(lg['err'])}")
+    print(f"exp: |r| <= {ex['R']}, poly rel err 2^{log2s(ex['err'])}")
+
+
+if __name__ == "__main__":
+    main()

@@ -185,6 +185,8 @@ def _bind(leaf: Expr, inputs: dict[str, Any]) -> tuple[np.ndarray, np.ndarray | 
         return v.values, v.validity, v
     if isinstance(v, np.ndarray):
         arr = np.ascontiguousarray(as_float64(v, f"input {name!r}"))
+        if arr.ctypes.data % 8:  # C needs doubles on their natural alignment
+            arr = arr.copy()
         return arr, None, arr
     if isinstance(v, (list, tuple)):
         c = Column(v)
@@ -252,8 +254,9 @@ def _run(outputs: list[Expr], inputs: dict[str, Any], out: np.ndarray | None) ->
                 raise TypeMismatch("out= must be a 1-D float64 numpy array", op="compute")
             if len(out) != n:
                 raise ShapeError(f"out= has length {len(out)}, the result has {n}", op="compute")
-            if not out.flags.writeable or not out.flags.c_contiguous:
-                raise BadParameter("out= must be writable and contiguous", op="compute")
+            if not out.flags.writeable or not out.flags.c_contiguous or out.ctypes.data % 8:
+                raise BadParameter("out= must be writable, contiguous and 8-byte aligned",
+                                   op="compute")
             if any(np.shares_memory(out, b[0]) for b in bound):
                 # in place over an input: compute aside, then copy (lags read history)
                 vals, copy_back = aligned_empty(n), out

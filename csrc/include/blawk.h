@@ -92,7 +92,7 @@ blawk_status blawk_isa_from_name(const char *name, blawk_isa *out);
 /* ------------------------------------------------------------------------ */
 
 typedef struct blawk_col {
-    double *values;            /* n values; need not be aligned for inputs */
+    double *values;            /* n values, 8-byte (naturally) aligned; 64 not required */
     uint64_t *valid;           /* ceil(n/64) words, or NULL = all valid */
     size_t n;
 } blawk_col;
@@ -191,8 +191,8 @@ blawk_status blawk_program_check(const blawk_program *p);
 
 /*
  * Run `p` over columns of length n.
- *   inputs[n_inputs]    values may be unaligned; valid may be NULL.
- *   outputs[n_outputs]  caller-allocated values of n doubles (any alignment);
+ *   inputs[n_inputs]    values naturally aligned (8 bytes); valid may be NULL.
+ *   outputs[n_outputs]  caller-allocated values of n doubles (8-byte aligned);
  *                       valid is either NULL (the caller asserts the result
  *                       cannot have nulls, see blawk_program_may_null) or
  *                       ceil(n/64) words, which the VM fills completely.

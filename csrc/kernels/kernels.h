@@ -7,7 +7,8 @@
  * every lane, whatever the validity bitmap says; nulls are the VM's business.
  *
  * Aliasing: `out` may be exactly equal to any input pointer; no other overlap.
- * Alignment: no pointer is assumed aligned.
+ * Alignment: pointers are naturally aligned (8 bytes for double); nothing more
+ * is assumed (SIMD code uses unaligned loads and stores).
  */
 #ifndef BLAWK_KERNELS_H
 #define BLAWK_KERNELS_H

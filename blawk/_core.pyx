@@ -73,11 +73,13 @@ cdef extern from "kernels/kernels.h":
     ctypedef void (*blawk_unary_fn)(double *out, const double *a, size_t n) noexcept nogil
     ctypedef void (*blawk_binary_fn)(double *out, const double *a, const double *b, size_t n) noexcept nogil
     ctypedef void (*blawk_scalar_fn)(double *out, const double *a, double s, size_t n) noexcept nogil
+    ctypedef void (*blawk_lag1_fn)(double *out, const double *a, double prev, size_t n) noexcept nogil
     ctypedef struct blawk_kernels:
         const char *name
         blawk_unary_fn neg, abs, sqrt, log, exp
         blawk_binary_fn add, sub, mul, div
         blawk_scalar_fn add_s, sub_s, rsub_s, mul_s, div_s, rdiv_s
+        blawk_lag1_fn diff1, ratio1
     const blawk_kernels *blawk_kernels_for(int isa)
 
 
@@ -358,3 +360,20 @@ cdef class Program:
         finally:
             free(cin)
             free(cout)
+
+
+def kernel_lag1(str name, const double[::1] a, double prev, str isa):
+    """Run one ISA's lag-1 kernel directly (testing aid): out[i] = a[i] op a[i-1], a[-1] = prev."""
+    cdef const blawk_kernels *k = _table(isa)
+    cdef blawk_lag1_fn f
+    if name == "diff1": f = k.diff1
+    elif name == "ratio1": f = k.ratio1
+    else:
+        raise ValueError(f"no lag-1 kernel {name!r}")
+    cdef size_t n = a.shape[0]
+    out = np.empty(n, dtype=np.float64)
+    cdef double[::1] o = out
+    if n:
+        with nogil:
+            f(&o[0], &a[0], prev, n)
+    return out

@@ -139,14 +139,14 @@ static inline uint64_t bits_at(const uint64_t *bm, size_t nbits, size_t pos)
     return lo;
 }
 
-/* Same on a ring of `ring` bits (multiple of 64): position taken modulo ring. */
+/* 64 bits of a ring bitmap of `ring` bits (a multiple of 64) starting at bit
+ * `pos` < ring, wrapping at the end. */
 static inline uint64_t ring_bits_at(const uint64_t *bm, size_t ring, size_t pos)
 {
-    pos %= ring;
     const size_t w = pos >> 6, sh = pos & 63, nwords = ring >> 6;
     uint64_t lo = bm[w] >> sh;
     if (sh)
-        lo |= bm[(w + 1) % nwords] << (64 - sh);
+        lo |= bm[w + 1 == nwords ? 0 : w + 1] << (64 - sh);
     return lo;
 }
 
@@ -215,10 +215,21 @@ static void run_lag(const blawk_kernels *k, const blawk_instr *in, reg *d, const
     const size_t lag = (size_t)in->lag;
     const int mem = a->kind != REG_SCRATCH;
 
-    /* ---- values, in contiguous segments */
+    /* ---- values */
     size_t i = 0;
+    if (lag == 1 && (in->op == BLAWK_OP_DIFF || in->op == BLAWK_OP_RATIO)) {
+        /* the common case: the lagged element comes from a register, not a reload */
+        double prev = 0.0;
+        if (base > 0)
+            prev = mem ? a->col->values[base - 1] : a->store_v[(base - 1) % a->ring];
+        (in->op == BLAWK_OP_DIFF ? k->diff1 : k->ratio1)(d->v, a->v, prev, nb);
+        if (base == 0)
+            d->v[0] = 0.0; /* null slot */
+        i = nb;
+    }
+    /* general lag: contiguous segments of the history */
     const size_t nnull = lag > base ? (lag - base < nb ? lag - base : nb) : 0;
-    if (nnull) {
+    if (nnull && i == 0) {
         memset(d->v, 0, nnull * sizeof(double));
         i = nnull;
     }
@@ -246,25 +257,41 @@ static void run_lag(const blawk_kernels *k, const blawk_instr *in, reg *d, const
     if (d->kind == REG_OUTPUT && !d->keep_bits)
         return; /* lag 0 on an all-valid operand: no bitmap wanted */
     const size_t nw = (nb + 63) >> 6;
+    /* ring position of the first lagged element of this block (no division in the loop) */
+    size_t rpos = 0;
+    int rpos_ok = 0;
+    if (!mem && base >= lag) {
+        rpos = (base - lag) % a->ring;
+        rpos_ok = 1;
+    }
     for (size_t w = 0; w < nw; w++) {
         const size_t g = base + (w << 6); /* first element of this word */
         uint64_t lagged;
         if (g + 64 <= lag) {
             lagged = 0;
-        } else {
-            /* bit j of the word is element g + j, reading g + j - lag */
+        } else if (g < lag) {
+            /* the word straddles element `lag`: bits j >= lag - g read from 0 */
+            const size_t first = lag - g;
             uint64_t hist;
-            size_t first = 0; /* first bit j with g + j >= lag */
-            if (g < lag)
-                first = lag - g;
-            const size_t src = g + first - lag;
+            if (mem)
+                hist = a->col->valid ? bits_at(a->col->valid, n, 0) : ~UINT64_C(0);
+            else
+                hist = a->store_m[0];
+            lagged = hist << first;
+        } else {
+            const size_t src = g - lag;
             if (mem) {
-                hist = a->col->valid ? bits_at(a->col->valid, n, src)
-                                     : (n - src >= 64 ? ~UINT64_C(0) : ((UINT64_C(1) << (n - src)) - 1));
+                lagged = a->col->valid ? bits_at(a->col->valid, n, src) : ~UINT64_C(0);
             } else {
-                hist = ring_bits_at(a->store_m, a->ring, src);
+                if (!rpos_ok) { /* first whole word past `lag` in this block */
+                    rpos = src % a->ring;
+                    rpos_ok = 1;
+                }
+                lagged = ring_bits_at(a->store_m, a->ring, rpos);
+                rpos += 64;
+                if (rpos >= a->ring)
+                    rpos -= a->ring;
             }
-            lagged = first ? (hist << first) : hist;
         }
         const uint64_t cur = a->m ? a->m[w] : ~UINT64_C(0);
         d->m[w] = cur & lagged;

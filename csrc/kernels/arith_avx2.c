@@ -17,4 +17,7 @@
 #define VNEG(a) _mm256_xor_pd((a), _mm256_set1_pd(-0.0))
 #define VABS(a) _mm256_andnot_pd(_mm256_set1_pd(-0.0), (a))
 
+/* [p3, c0, c1, c2]: lanes (p2 p3 c0 c1) then interleave with c */
+#define VPREV1(p, c) _mm256_shuffle_pd(_mm256_permute2f128_pd((p), (c), 0x21), (c), 0x5)
+
 #include "arith_impl.h"

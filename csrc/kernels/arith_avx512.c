@@ -17,4 +17,8 @@
 #define VNEG(a) _mm512_xor_pd((a), _mm512_set1_pd(-0.0))
 #define VABS(a) _mm512_abs_pd(a)
 
+/* [p7, c0, ..., c6] */
+#define VPREV1(p, c) \
+    _mm512_castsi512_pd(_mm512_alignr_epi64(_mm512_castpd_si512(c), _mm512_castpd_si512(p), 7))
+
 #include "arith_impl.h"

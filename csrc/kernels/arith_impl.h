@@ -8,6 +8,8 @@
  *   VLOAD(p)     unaligned load of W doubles       VSTORE(p, v) unaligned store
  *   VSET1(s)     broadcast                          VADD VSUB VMUL VDIV (a, b)
  *   VSQRT(a)     correctly rounded sqrt             VNEG(a) VABS(a): sign-bit ops
+ *   VPREV1(p, c) the vector [p[W-1], c[0], ..., c[W-2]]: c moved up one lane,
+ *                the lane shifted in taken from the previous vector p
  *
  * The vector loop is unrolled twice; the tail (< W elements) runs the scalar
  * expression, which gives the same bits (IEEE +-*÷ and sqrt are exact-rounded).
@@ -66,6 +68,32 @@ static inline double s_abs(double a) { return fabs(a); }
             out[i] = SWAP ? (s sop a[i]) : (a[i] sop s);                        \
     }
 
+/* out[i] = a[i] (op) a[i-1], a[-1] = prev.  Each element is loaded once; the
+ * lagged vector is built in registers (no load at an 8-byte offset, which would
+ * split cache lines on every vector). */
+#define LAG1_KERNEL(name, vop, sop)                                             \
+    static void K(name)(double *out, const double *a, double prev, size_t n)    \
+    {                                                                           \
+        size_t i = 0;                                                           \
+        if (n >= W) {                                                           \
+            V p = VSET1(prev);                                                  \
+            for (; i + W <= n; i += W) {                                        \
+                V c = VLOAD(a + i);                                             \
+                VSTORE(out + i, vop(c, VPREV1(p, c)));                          \
+                p = c;                                                          \
+            }                                                                   \
+            prev = a[i - 1];                                                    \
+        }                                                                       \
+        for (; i < n; i++) {                                                    \
+            const double c = a[i];                                              \
+            out[i] = c sop prev;                                                \
+            prev = c;                                                           \
+        }                                                                       \
+    }
+
+LAG1_KERNEL(k_diff1, VSUB, -)
+LAG1_KERNEL(k_ratio1, VDIV, /)
+
 UNARY_KERNEL(k_neg, VNEG, s_neg)
 UNARY_KERNEL(k_abs, VABS, s_abs)
 UNARY_KERNEL(k_sqrt, VSQRT, sqrt)
@@ -92,4 +120,5 @@ const blawk_kernels K(blawk_kernels) = {
     .add = K(k_add), .sub = K(k_sub), .mul = K(k_mul), .div = K(k_div),
     .add_s = K(k_add_s), .sub_s = K(k_sub_s), .rsub_s = K(k_rsub_s),
     .mul_s = K(k_mul_s), .div_s = K(k_div_s), .rdiv_s = K(k_rdiv_s),
+    .diff1 = K(k_diff1), .ratio1 = K(k_ratio1),
 };

@@ -15,4 +15,6 @@
 #define VNEG(a) (-(a))
 #define VABS(a) fabs(a)
 
+#define VPREV1(p, c) (p)
+
 #include "arith_impl.h"

@@ -76,3 +76,16 @@ def test_ieee_signs() -> None:
         one = np.array([1.0, -1.0])
         assert same_bits(_core.kernel_scalar("rdiv_s", z, 1.0, isa), np.array([np.inf, -np.inf]))
         assert same_bits(_core.kernel_binary("div", one, z, isa), np.array([np.inf, np.inf]))
+
+
+@pytest.mark.parametrize("isa", ISAS)
+@pytest.mark.parametrize("name,f", [("diff1", np.subtract), ("ratio1", np.divide)])
+@pytest.mark.parametrize("n", EDGE_LENGTHS)
+def test_lag1(isa: str, name: str, f, n: int) -> None:
+    a = random_mixed(np.random.default_rng(50 + n), n)
+    prev = -3.25
+    got = _core.kernel_lag1(name, a, prev, isa)
+    with np.errstate(all="ignore"):
+        want = f(a, np.concatenate([[prev], a[:-1]]) if n else a)
+    assert same_ieee(got, want)
+    assert same_ieee(got, _core.kernel_lag1(name, a, prev, "scalar"))

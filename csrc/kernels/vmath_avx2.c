@@ -119,8 +119,9 @@ void blawk_vlog_avx2(double *out, const double *x, size_t n)
 
 /* ------------------------------------------------------------------ exp */
 
-/* Everything up to y = T[j] * exp(r) (y in about [0.97, 2)), plus kd. */
-static inline __m256d exp4_y(__m256d xc, __m256d *kd_out)
+/* Everything up to y = T[j] * exp(r) (y in about [0.97, 2)), plus kd,
+ * thi and t (y = thi + t rounded). */
+static inline __m256d exp4_y(__m256d xc, __m256d *kd_out, __m256d *thi_out, __m256d *t_out)
 {
     __m256d kd = _mm256_fmadd_pd(xc, bcast(BLAWK_VEXP_INVLN2N), bcast(BLAWK_VEXP_SHIFT));
     __m256d k = _mm256_sub_pd(kd, bcast(BLAWK_VEXP_SHIFT));
@@ -138,6 +139,8 @@ static inline __m256d exp4_y(__m256d xc, __m256d *kd_out)
     __m256d p = _mm256_fmadd_pd(r2, q, r);
     __m256d t = _mm256_fmadd_pd(thi, p, tlo);
     *kd_out = kd;
+    *thi_out = thi;
+    *t_out = t;
     return _mm256_add_pd(thi, t);
 }
 
@@ -145,8 +148,8 @@ static inline __m256d exp4_y(__m256d xc, __m256d *kd_out)
  * exponent field.  kd's low 32 bits hold k (two's complement). */
 static inline __m256d exp4_fast(__m256d x)
 {
-    __m256d kd;
-    __m256d y = exp4_y(x, &kd);
+    __m256d kd, thi, t;
+    __m256d y = exp4_y(x, &kd, &thi, &t);
     __m256i e = _mm256_slli_epi64(_mm256_srai_epi32(_mm256_castpd_si256(kd), 4), 52);
     return _mm256_castsi256_pd(_mm256_add_epi64(_mm256_castpd_si256(y), e));
 }
@@ -155,8 +158,8 @@ static inline __m256d exp4_slow(__m256d x)
 {
     __m256d xc = _mm256_min_pd(x, bcast(BLAWK_VEXP_XMAX)); /* NaN -> XMAX */
     xc = _mm256_max_pd(xc, bcast(BLAWK_VEXP_XMIN));
-    __m256d kd;
-    __m256d y = exp4_y(xc, &kd);
+    __m256d kd, thi, t;
+    __m256d y = exp4_y(xc, &kd, &thi, &t);
     /* y * 2^e1 * 2^e2 with e1 + e2 = e = floor(k/16): exact, then one
      * rounding (subnormal or inf results), as in the scalar code. */
     __m256i e = _mm256_srai_epi32(_mm256_castpd_si256(kd), 4);
@@ -165,6 +168,20 @@ static inline __m256d exp4_slow(__m256d x)
     __m256d s1 = _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_add_epi32(e1, _mm256_set1_epi32(1023)), 52));
     __m256d s2 = _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_add_epi32(e2, _mm256_set1_epi32(1023)), 52));
     __m256d res = _mm256_mul_pd(_mm256_mul_pd(y, s1), s2);
+    /* Possibly subnormal results: round once at the subnormal ULP, as in
+     * the scalar code.  For x < -708, e is in [-1077, -1022]. */
+    __m256d low = _mm256_cmp_pd(xc, bcast(-708.0), _CMP_LT_OQ);
+    if (_mm256_movemask_pd(low)) {
+        const __m256d one = bcast(1.0);
+        __m256d s = _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_add_epi32(e, _mm256_set1_epi32(2045)), 52));
+        __m256d a = _mm256_mul_pd(y, s);
+        __m256d ylo = _mm256_add_pd(_mm256_sub_pd(thi, y), t);
+        __m256d b = _mm256_mul_pd(ylo, s);
+        __m256d h = _mm256_add_pd(one, a);
+        __m256d l = _mm256_add_pd(_mm256_add_pd(_mm256_sub_pd(one, h), a), b);
+        __m256d v = _mm256_mul_pd(_mm256_sub_pd(_mm256_add_pd(h, l), one), bcast(0x1p-1022));
+        res = _mm256_blendv_pd(res, v, _mm256_and_pd(low, _mm256_cmp_pd(a, one, _CMP_LT_OQ)));
+    }
     __m256d nanq = _mm256_or_pd(x, _mm256_castsi256_pd(bcasti(QUIET_BIT)));
     return _mm256_blendv_pd(res, nanq, _mm256_cmp_pd(x, x, _CMP_UNORD_Q));
 }

@@ -106,8 +106,22 @@ static inline __m512d exp8(__m512d x, const exp_tab *T)
     __m512d p = _mm512_fmadd_pd(r2, q, r);
     __m512d t = _mm512_fmadd_pd(thi, p, tlo);
     __m512d y = _mm512_add_pd(thi, t);
-    /* y * 2^floor(k/16), one rounding (also for subnormal results and inf) */
-    __m512d res = _mm512_scalef_pd(y, _mm512_mul_pd(k, _mm512_set1_pd(0x1p-4)));
+    /* y * 2^floor(k/16), one rounding (also to inf) */
+    __m512d e = _mm512_mul_pd(k, _mm512_set1_pd(0x1p-4));
+    __m512d res = _mm512_scalef_pd(y, e);
+    if (_mm512_cmp_pd_mask(xc, _mm512_set1_pd(-708.0), _CMP_LT_OQ)) {
+        /* Possibly subnormal results (A < 1): round once at the subnormal
+         * ULP instead of twice, as in the scalar code. */
+        const __m512d one = _mm512_set1_pd(1.0);
+        __m512d e2 = _mm512_add_pd(e, _mm512_set1_pd(1022.0));
+        __m512d a = _mm512_scalef_pd(y, e2);
+        __m512d ylo = _mm512_add_pd(_mm512_sub_pd(thi, y), t);
+        __m512d b = _mm512_scalef_pd(ylo, e2);
+        __m512d h = _mm512_add_pd(one, a);
+        __m512d l = _mm512_add_pd(_mm512_add_pd(_mm512_sub_pd(one, h), a), b);
+        __m512d v = _mm512_mul_pd(_mm512_sub_pd(_mm512_add_pd(h, l), one), _mm512_set1_pd(0x1p-1022));
+        res = _mm512_mask_blend_pd(_mm512_cmp_pd_mask(a, one, _CMP_LT_OQ), res, v);
+    }
     return _mm512_fixupimm_pd(res, x, _mm512_set1_epi64(EXP_FIXUP), 0);
 }
 

@@ -123,11 +123,25 @@ static inline double exp_one(double x)
     double thi = blawk_vexp_thi[j];
     double t = fma(thi, p, blawk_vexp_tlo[j]);
     double y = thi + t;
-    /* y * 2^floor(k/16), rounded once (what vscalefpd does): the first
-     * product is exact (normal), the second one rounds, also into the
-     * subnormal range or to inf. */
     int ki = (int)k;
-    int ex = ki >= 0 ? ki / 16 : -((15 - ki) / 16);
+    int ex = ki >= 0 ? ki / 16 : -((15 - ki) / 16);      /* floor(k/16) */
+    if (ex <= -1022) {
+        /* Maybe a subnormal result: y * 2^ex would round twice (y, then
+         * to the subnormal grid).  With A + B = (y + ylo) * 2^(ex+1022)
+         * (exact products), 1 + A + B has its ULP at the subnormal ULP
+         * (scaled), so it is rounded once there, then scaled back exactly. */
+        double s = pow2i(ex + 1022);                   /* 2^-55 .. 1 */
+        double a = y * s;
+        if (a < 1.0) {
+            double ylo = (thi - y) + t;                /* y + ylo = thi + t */
+            double b = ylo * s;
+            double h = 1.0 + a;
+            double l = ((1.0 - h) + a) + b;
+            return ((h + l) - 1.0) * 0x1p-1022;
+        }
+    }
+    /* y * 2^ex, rounded once (what vscalefpd does): the first product is
+     * exact (normal), the second one rounds, also to inf. */
     int e1 = ex / 2;
     int e2 = ex - e1;
     return y * pow2i(e1) * pow2i(e2);

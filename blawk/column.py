@@ -297,7 +297,10 @@ def _from_sequence(data: Iterable[Any]) -> tuple[np.ndarray, np.ndarray | None]:
         elif isinstance(v, (bool, np.bool_)):
             vals[i] = float(v)
         elif isinstance(v, (int, float, np.integer, np.floating)):
-            vals[i] = float(v)
+            try:
+                vals[i] = float(v)
+            except OverflowError:
+                raise BadParameter(f"column element {i} is too large for float64") from None
         else:
             raise TypeMismatch(
                 f"column element {i} must be a number or None, got {type(v).__name__} {v!r}"

@@ -34,6 +34,8 @@ def test_from_list_and_masks() -> None:
         Column([1.0, "x"])
     with pytest.raises(blawk.TypeMismatch):
         Column("abc")
+    with pytest.raises(blawk.BadParameter, match="too large"):
+        Column([1, 10**400])
 
 
 def test_conversions_and_refusals() -> None:

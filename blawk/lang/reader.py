@@ -259,7 +259,7 @@ def _build(toks: list[str], src: Source) -> SList:
 def _prefix_name(src: Source, index: int) -> str:
     off = src.offset(index)
     mark = src.text[off: off + 2] if src.text.startswith(",@", off) else src.text[off]
-    return f"'{mark}' ({_PREFIX_NAME[mark]})"
+    return f"{mark} ({_PREFIX_NAME[mark]})"
 
 
 def _close_error(t: str, closer: str | None, cur: SList, src: Source, i: int) -> ReadError:
@@ -369,5 +369,5 @@ def _string(t: str, src: Source, i: int) -> str:
             out.append(chr(cp))
             continue
         shown = "\\" + (c if c.isprintable() else f"x{ord(c):02x}")
-        raise _error(f"unknown escape {shown!r} in string (known: \\n \\t \\r \\\" \\\\ "
+        raise _error(f"unknown escape '{shown}' in string (known: \\n \\t \\r \\\" \\\\ "
                      f"\\uXXXX)", src, i, delta=1 + j, width=2)

@@ -51,6 +51,7 @@ _RECURSION_LIMIT = 8000  # raised to this (never lowered) when evaluation starts
 S = Symbol
 _AMP_OPTIONAL = S("&optional")
 _AMP_REST = S("&rest")
+_DOT = S(".")  # (define (f a . more) ...) is (define (f a &rest more) ...)
 _ELSE = S("else")
 _T = S("t")
 
@@ -155,7 +156,7 @@ class Lambda:
             want = f"{nreq} to {nreq + nopt}"
         else:
             want = f"{nreq}"
-        noun = "argument" if want == "1" else "arguments"
+        noun = "argument" if want.endswith(" 1") or want == "1" else "arguments"
         return f"expected {want} {noun} {self.usage()}, got {n}"
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -260,7 +261,9 @@ class Environment:
     def _finish(self, value: Any) -> Any:
         try:
             if isinstance(value, list):
-                return [materialize(v) for v in value]
+                if any(isinstance(v, _expr_type()) for v in value):
+                    return [materialize(v) for v in value]
+                return value
             return materialize(value)
         except RecursionError:
             raise BlawkError("expression nested too deeply to compute") from None
@@ -338,6 +341,12 @@ def to_value(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
     return value
+
+
+def _expr_type() -> type:
+    from ..expr import Expr
+
+    return Expr
 
 
 def materialize(value: Any) -> Any:
@@ -516,8 +525,9 @@ def special(*names: str) -> Callable[[SpecialForm], SpecialForm]:
 
 
 def _form_error(form: SList, message: str, index: int | None = None,
-                cls: type[BlawkError] = ArityError) -> BlawkError:
-    op = form[0].name if form and type(form[0]) is Symbol else None
+                cls: type[BlawkError] = ArityError, op: str | None = None) -> BlawkError:
+    if op is None and form and type(form[0]) is Symbol:
+        op = form[0].name
     err = cls(message, op=op)
     if index is not None:
         _locate_child(err, form, index)
@@ -541,7 +551,7 @@ def _check_bindable(sym: Any, what: str, form: SList | None = None,
         problem = f"{what}: cannot bind {sym.name}: it is a constant"
     elif sym in SPECIAL_FORMS:
         problem = f"{what}: cannot bind {sym.name}: it is a special form"
-    elif sym in (_AMP_OPTIONAL, _AMP_REST):
+    elif sym in (_AMP_OPTIONAL, _AMP_REST, _DOT):
         problem = f"{what}: {sym.name} is not a name"
     if problem is None:
         return
@@ -752,14 +762,14 @@ def _make_lambda(name: str, params: SList, first: int, form: SList, body_start: 
     n = len(params)
     while k < n:
         p = params[k]
-        if p is _AMP_OPTIONAL or p is _AMP_REST:
+        if p is _AMP_OPTIONAL or p is _AMP_REST or p is _DOT:
             if (p is _AMP_OPTIONAL and mode != "required") or mode == "rest":
-                raise _form_error(params, f"{p.name} out of place", k, TypeMismatch)
+                raise _form_error(params, f"{p.name} out of place", k, TypeMismatch, op=name)
             mode = "optional" if p is _AMP_OPTIONAL else "rest"
             k += 1
             if mode == "rest" and (k != n - 1):
-                raise _form_error(params, "&rest must be followed by exactly one name",
-                                  k - 1, TypeMismatch)
+                raise _form_error(params, f"{p.name} must be followed by exactly one name",
+                                  k - 1, TypeMismatch, op=name)
             continue
         default: Any = None
         default_loc: Loc | None = None
@@ -767,7 +777,7 @@ def _make_lambda(name: str, params: SList, first: int, form: SList, body_start: 
         if mode == "optional" and isinstance(p, SList) and not isinstance(p, SVector):
             if len(p) not in (1, 2):
                 raise _form_error(params, "an optional parameter is name or (name default)",
-                                  k, TypeMismatch)
+                                  k, TypeMismatch, op=name)
             sym = p[0]
             if len(p) == 2:
                 default, default_loc = p[1], p.child_loc(1)
@@ -775,7 +785,8 @@ def _make_lambda(name: str, params: SList, first: int, form: SList, body_start: 
         else:
             _check_bindable(sym, "parameter", params, k)
         if sym in seen:
-            raise _form_error(params, f"parameter {sym.name} appears twice", k, BadParameter)
+            raise _form_error(params, f"parameter {sym.name} appears twice", k, BadParameter,
+                              op=name)
         seen.add(sym)
         if mode == "required":
             required.append(sym)
@@ -866,7 +877,8 @@ def _binding(bindings: SList, k: int) -> tuple[Symbol, bool]:
     if isinstance(b, SList) and not isinstance(b, SVector) and 1 <= len(b) <= 2:
         _check_bindable(b[0], "let", b, 0)
         return b[0], len(b) == 2
-    raise _form_error(bindings, "a binding is name or (name value)", k, TypeMismatch)
+    raise _form_error(bindings, "a binding is name or (name value)", k, TypeMismatch,
+                      op="let")
 
 
 @special("let")
@@ -877,7 +889,7 @@ def _let(form: SList, scope: Frame | None, env: Environment) -> Any:
         sym, has_value = _binding(bindings, k)
         if sym in values:
             raise _form_error(bindings, f"{sym.name} is bound twice in one let", k,
-                              BadParameter)
+                              BadParameter, op="let")
         values[sym] = _ev_at(bindings[k], 1, scope, env) if has_value else None
     return _progn(form, 2, Frame(values, scope), env)
 

@@ -324,7 +324,7 @@ class Environment:
 
 def did_you_mean(name: str, candidates: Any) -> str:
     """``"; did you mean x?"`` (or ``"x or y"``), or ``""`` if nothing is close."""
-    close = difflib.get_close_matches(name, sorted(candidates), n=3, cutoff=0.6)
+    close = difflib.get_close_matches(name, sorted(candidates), n=3, cutoff=0.7)
     if not close:
         return ""
     if len(close) == 1:

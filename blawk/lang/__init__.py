@@ -9,7 +9,7 @@ Example:
     >>> from blawk.lang import eval
     >>> r = eval("(* (dlog x 1) 252)", x=np.array([100.0, 101.0, 99.5]))
     >>> r.to_list()[0] is None, round(r.to_list()[1], 6)
-    (True, 2.507476)
+    (True, 2.507483)
     >>> eval("(let ((a 2) (b 3)) (+ a b))")
     5.0
 """

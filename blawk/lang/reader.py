@@ -101,10 +101,9 @@ def read(text: str, file: str = "<string>") -> SList:
         nl = text.find("\n")
         begin = len(text) if nl < 0 else nl + 1
     src = Source(text, file, begin)
-    nul = text.find("\x00")
-    if nul >= 0:
+    if "\x00" in text:
         raise ReadError("NUL byte in source (is this a binary file?)",
-                        span=src.span_at(nul), source=text)
+                        span=src.span_at(text.index("\x00")), source=text)
     if "#|" in text:
         toks, src._offsets = _scan(text, begin, src)
     else:
@@ -142,20 +141,24 @@ def _scan(text: str, begin: int, src: Source | None) -> tuple[list[str], list[in
     """Tokens and their offsets, skipping (nested) block comments."""
     toks: list[str] = []
     offs: list[int] = []
-    match = _TOKEN.match
+    add_tok = toks.append
+    add_off = offs.append
+    finditer = _TOKEN.finditer
     pos = begin
     while True:
-        m = match(text, pos)
-        tok = m.group(1)  # type: ignore[union-attr]  # the pattern matches everywhere
-        start = m.start(1)  # type: ignore[union-attr]
-        if tok == "#|":
-            pos = _skip_block(text, start, src)
-            continue
-        toks.append(tok)
-        offs.append(start)
-        if not tok:
+        for m in finditer(text, pos):
+            tok = m.group(1)
+            if tok == "#|":
+                pos = _skip_block(text, m.start(1), src)
+                break
+            if tok[:1] == ";":  # comments take no token index (see _build)
+                continue
+            add_tok(tok)
+            add_off(m.start(1))
+            if not tok:
+                return toks, offs
+        else:  # pragma: no cover - the last token is always the empty one
             return toks, offs
-        pos = m.end()  # type: ignore[union-attr]
 
 
 def _skip_block(text: str, start: int, src: Source | None) -> int:
@@ -183,23 +186,29 @@ def _where(src: Source, index: int) -> str:
     return f"{line}:{col}"
 
 
+_PENDING = object()  # "closer" of a quote prefix still waiting for its form
+
+
 def _build(toks: list[str], src: Source) -> SList:
     top = SList()
     top.src = src
     top.start = -1
     cur = top
-    closer: str | None = None  # ')' or ']' for lists, '' for a quote prefix, None at top
-    stack: list[tuple[SList, str | None]] = []
+    add = cur.append
+    closer: object = None  # ')' or ']' for lists, _PENDING for a quote prefix, None at top
+    stack: list[tuple[SList, object]] = []
     push = stack.append
     pop = stack.pop
     cache = _CACHE
     new_list = SList
+    pending = _PENDING
     i = -1
     for t in toks:
         i += 1
         if t == "(":
             push((cur, closer))
             cur = new_list()
+            add = cur.append
             cur.src = src
             cur.start = i
             closer = ")"
@@ -210,6 +219,7 @@ def _build(toks: list[str], src: Source) -> SList:
             cur.end = i
             val = cur
             cur, closer = pop()
+            add = cur.append
         else:
             val = cache.get(t)
             if val is None:
@@ -217,6 +227,7 @@ def _build(toks: list[str], src: Source) -> SList:
                 if c == "[":
                     push((cur, closer))
                     cur = SVector()
+                    add = cur.append
                     cur.src = src
                     cur.start = i
                     closer = "]"
@@ -224,11 +235,13 @@ def _build(toks: list[str], src: Source) -> SList:
                 if t in _PREFIX:
                     push((cur, closer))
                     cur = new_list((_PREFIX[t],))
+                    add = cur.append
                     cur.src = src
                     cur.start = i
-                    closer = ""
+                    closer = pending
                     continue
-                if c == ";":  # a comment
+                if c == ";":  # a comment: not a token as far as positions go
+                    i -= 1
                     continue
                 if not t:  # end of input
                     break
@@ -237,15 +250,17 @@ def _build(toks: list[str], src: Source) -> SList:
                     if len(cache) >= _CACHE_LIMIT:
                         cache.clear()
                     cache[t] = val
-        cur.append(val)
-        while closer == "":  # a quote prefix has its form: 'x is (quote x)
-            cur.end = i
-            cur.locs = [(src, cur.start, cur.start), (src, cur.start + 1, i)]
-            val = cur
-            cur, closer = pop()
-            cur.append(val)
+        add(val)
+        if closer is pending:
+            while closer is pending:  # a quote prefix has its form: 'x is (quote x)
+                cur.end = i
+                cur.locs = [(src, cur.start, cur.start), (src, cur.start + 1, i)]
+                val = cur
+                cur, closer = pop()
+                cur.append(val)
+            add = cur.append
     if stack:
-        if closer == "":
+        if closer is pending:
             raise _error(f"{_prefix_name(src, cur.start)} has no form after it (end of input)",
                          src, cur.start)
         opener = "(" if closer == ")" else "["
@@ -262,10 +277,10 @@ def _prefix_name(src: Source, index: int) -> str:
     return f"{mark} ({_PREFIX_NAME[mark]})"
 
 
-def _close_error(t: str, closer: str | None, cur: SList, src: Source, i: int) -> ReadError:
+def _close_error(t: str, closer: object, cur: SList, src: Source, i: int) -> ReadError:
     if closer is None:
         return _error(f"unexpected '{t}': no list is open", src, i)
-    if closer == "":
+    if closer is _PENDING:
         return _error(f"{_prefix_name(src, cur.start)} has no form after it", src, cur.start)
     opener = "(" if closer == ")" else "["
     return _error(f"'{t}' does not match '{opener}' at {_where(src, cur.start)}"

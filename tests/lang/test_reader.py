@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 import re
 import time
 
@@ -364,3 +365,54 @@ def test_printed_data_reads_back(value: object) -> None:
     back = read_one(show(value))
     assert back == value
     assert show(back) == show(value)
+
+
+def test_spans_skip_comments() -> None:
+    text = "(+ 1 2) ; one\n; two\nfoo #| three |# (a ; four\n b)"
+    prog = read(text)
+    assert [str(prog.child_span(i)) for i in range(3)] == [
+        "<string>:1:1", "<string>:3:1", "<string>:3:17"]
+    assert str(prog[2].child_span(1)) == "<string>:4:2"
+
+
+_SEPARATORS = [" ", "  ", "\n", "\t", " ; comment\n", "\n;; (not ( a form\n", " #| block |# ",
+               " #| nested #| block |# ( |# ", "\r\n"]
+
+
+def _render(value: object, rnd: random.Random) -> str:
+    """Print ``value`` with random whitespace and comments between tokens."""
+    if isinstance(value, list):
+        sep = [rnd.choice(_SEPARATORS) for _ in range(len(value) + 1)]
+        parts = [("" if k == 0 else sep[k]) + _render(v, rnd) for k, v in enumerate(value)]
+        return "(" + rnd.choice(["", sep[0]]) + "".join(parts) + rnd.choice(["", sep[-1]]) + ")"
+    return show(value)
+
+
+def _offset(text: str, line: int, col: int) -> int:
+    starts = [0] + [k + 1 for k, ch in enumerate(text) if ch == "\n"]
+    return starts[line - 1] + col - 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_data, min_size=1, max_size=4), st.integers(0, 2**32))
+def test_every_span_points_at_its_form(values: list[object], seed: int) -> None:
+    rnd = random.Random(seed)
+    text = rnd.choice(["", "; head\n"]) + "".join(
+        _render(v, rnd) + rnd.choice(_SEPARATORS) for v in values)
+    prog = read(text)
+    assert prog == values
+    todo: list[SList] = [prog]
+    while todo:
+        node = todo.pop()
+        for k, child in enumerate(node):
+            span = node.child_span(k)
+            assert span is not None
+            at = text[_offset(text, span.line, span.col):]
+            if isinstance(child, SList):
+                assert at.startswith("(")
+                assert child.span == span
+                todo.append(child)
+            else:
+                assert at.startswith(show(child)), (at[:20], child)
+                end = _offset(text, span.end_line, span.end_col)
+                assert text[_offset(text, span.line, span.col):end] == show(child)

@@ -161,7 +161,8 @@ class Lambda:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         self.env._prepare()
-        return self.env._finish(self.call(list(args), kwargs))
+        values = [to_value(a) for a in args]
+        return self.env._finish(self.call(values, {k: to_value(v) for k, v in kwargs.items()}))
 
     def __repr__(self) -> str:
         return f"#<lambda {self.usage()}>"
@@ -697,6 +698,13 @@ def _begin(form: SList, scope: Frame | None, env: Environment) -> Any:
     return _progn(form, 1, scope, env)
 
 
+def _named(value: Any, sym: Symbol) -> Any:
+    """An anonymous lambda bound to a name takes that name (for error messages)."""
+    if type(value) is Lambda and value.name == "lambda":
+        value.name = sym.name
+    return value
+
+
 def _bind_here(sym: Symbol, value: Any, scope: Frame | None, env: Environment) -> None:
     if scope is None:
         env.globals[sym] = value
@@ -723,7 +731,7 @@ def _define(form: SList, scope: Frame | None, env: Environment) -> Any:
     if len(form) != 3:
         raise _form_error(form, f"expected (define {show(target)} value), got "
                           f"{len(form) - 1} arguments")
-    _bind_here(target, _ev_at(form, 2, scope, env), scope, env)
+    _bind_here(target, _named(_ev_at(form, 2, scope, env), target), scope, env)
     return target
 
 
@@ -817,7 +825,7 @@ def _set_global(form: SList, scope: Frame | None, env: Environment, only_if_unbo
         raise _form_error(form, "the docstring must be a string", 3, TypeMismatch)
     if only_if_unbound and sym in env.globals:
         return sym
-    env.globals[sym] = _ev_at(form, 2, scope, env)
+    env.globals[sym] = _named(_ev_at(form, 2, scope, env), sym)
     return sym
 
 

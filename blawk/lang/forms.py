@@ -50,7 +50,7 @@ class Symbol:
         if sym is None:
             sym = object.__new__(cls)
             sym.name = name
-            cls._table[name] = sym
+            sym = cls._table.setdefault(name, sym)  # atomic: one object per name
         return sym
 
     def __repr__(self) -> str:
@@ -84,7 +84,7 @@ class Keyword:
             kw = object.__new__(cls)
             kw.name = name
             kw.pyname = name.replace("-", "_")
-            cls._table[name] = kw
+            kw = cls._table.setdefault(name, kw)
         return kw
 
     def __repr__(self) -> str:

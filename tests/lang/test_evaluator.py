@@ -354,11 +354,21 @@ def test_lambda_arity_errors() -> None:
     assert str(err) == "t.blawk:1:12: lambda: parameter a appears twice"
 
 
+def test_anonymous_lambdas_take_the_name_they_are_defined_as() -> None:
+    err = err_of("(define add (lambda (a b) (+ a b)))\n(add 1)", ArityError)
+    assert str(err) == "t.blawk:2:1: add: expected 2 arguments (add a b), got 1"
+    err = err_of("(define (adder n) (lambda (x) (+ x n))) (defparameter inc (adder 1)) (inc)",
+                 ArityError)
+    assert str(err) == "t.blawk:1:70: inc: expected 1 argument (inc x), got 0"
+    assert ev("(define f (lambda () 1)) (define g f) g").name == "f"
+
+
 def test_lambda_called_from_python() -> None:
     env = Environment(registry=FakeRegistry())
     f = env.eval("(lambda (x &optional (k 2)) (* x k))")
     assert f(21) == 42.0
     assert f(2, 5) == 10.0
+    assert f(np.float64(2.0)) == 4.0
     assert repr(f) == "#<lambda (lambda x &optional (k 2))>"
     with pytest.raises(ArityError, match="expected 1 to 2 arguments"):
         f()

@@ -29,6 +29,7 @@ T[k mod 16] * exp(r) with T[j] = 2^(j/16) stored as hi + lo, and
 exp(r) - 1 approximated by r + r^2 * Q(r), Q of degree 5 fitted by Remez
 (relative error) on |r| <= ln2/32 (plus a hair).
 """
+import struct
 import sys
 from fractions import Fraction as F
 from pathlib import Path
@@ -121,6 +122,23 @@ def max_err(fun, a, b, npts=20001):
 
 
 # ---------------------------------------------------------------- log
+def pack_invc(lo, invc):
+    """logc_lo with its low 18 bits replaced by invc's code, so that
+    invc = bits(logc_lo) << 46 + bits(1.0) (mod 2^64): one table row holds
+    all three values.  The perturbation of logc_lo (~2^-44) is below 2^-78,
+    and the row with invc == 1 keeps logc_lo == 0 exactly (code 0)."""
+    ib = struct.unpack("<Q", struct.pack("<d", invc))[0]
+    diff = (ib - 0x3FF0000000000000) % 2**64
+    assert diff % 2**46 == 0
+    code = diff >> 46
+    assert (code << 46) % 2**64 == diff and code < 2**18
+    lb = struct.unpack("<Q", struct.pack("<d", lo))[0]
+    lb = (lb & ~(2**18 - 1)) | code
+    out = struct.unpack("<d", struct.pack("<Q", lb))[0]
+    assert lo == 0 and out == 0 or abs(out - lo) < 2.0 ** -78
+    return out
+
+
 def g_log(r):
     """(log1p(r) - r) / r^2, with the series near 0 (cancellation)."""
     if abs(r) < mp.mpf(2) ** -40:
@@ -142,6 +160,22 @@ def log_intervals():
             hi = lo + F(1, 32)
         iv.append((max(lo, F(3, 4)), min(hi, F(3, 2))))
     return iv
+
+
+def log_index_of_key(key):
+    """Table index for a positive normal x whose mantissa bits 51..47 are
+    `key`: the index is a function of those bits alone (the AVX2 code uses
+    this).  Mantissa m in [1,2): z = m (m < 1.5) or m/2, idx = top 4
+    mantissa bits of z + 1/32, i.e. of m + 1/32 or of (m + 1/16)/2."""
+    mant = key << 47
+    add = 2 ** 48 if key & 16 else 2 ** 47
+    j = ((mant + add) >> 48) & 15
+    # cross-check against the interval definition at both ends of the key
+    for m in (1 + F(key, 32), 1 + F(key + 1, 32) - F(1, 2 ** 52)):
+        z = m if m < F(3, 2) else m / 2
+        lo, hi = log_intervals()[j]
+        assert lo <= z < hi
+    return j
 
 
 def log_invc(lo, hi):
@@ -175,7 +209,7 @@ def gen_log():
         invc.append(float(ic))
         lhi.append(float(h))
         assert F(lhi[-1]) == h
-        llo.append(to_double(logc - mpq(h)))
+        llo.append(pack_invc(to_double(logc - mpq(h)), float(ic)))
         rmin = min(rmin, lo * ic - 1)
         rmax = max(rmax, hi * ic - 1)
         # Fast2Sum(t, r) with t = logc_hi (k == 0) needs |t| >= |r|.
@@ -256,6 +290,9 @@ def render(lg, ex):
          f" * log1p(r) ~ r + r^2*(C2 + C3 r + ... + C{LOG_PDEG + 2} r^{LOG_PDEG}); max relative error of",
          f" * the rounded coefficients (exact arithmetic) 2^{log2s(lg['err'])}. */",
          "#define BLAWK_VLOG_IDX_OFFSET 0x1p-5",
+         "/* invc is also packed in the low 18 bits of logc_lo:",
+         " * bits(invc) = (bits(logc_lo) << 46) + INVC_BIAS (mod 2^64). */",
+         "#define BLAWK_VLOG_INVC_BIAS 0x3ff0000000000000ULL",
          f"#define BLAWK_VLOG_LN2_HI {hexd(lg['ln2_hi'])}  /* multiple of 2^-42 */",
          f"#define BLAWK_VLOG_LN2_LO {hexd(lg['ln2_lo'])}"]
     for i, v in enumerate(lg["poly"]):
@@ -276,16 +313,29 @@ def render(lg, ex):
     h += ["",
           "extern const double blawk_vlog_invc[16];     /* short: at most 7 significant bits */",
           "extern const double blawk_vlog_logc_hi[16];  /* -log(invc), multiple of 2^-42 */",
-          "extern const double blawk_vlog_logc_lo[16];  /* -log(invc) - logc_hi */",
+          "extern const double blawk_vlog_logc_lo[16];  /* -log(invc) - logc_hi; low 18 bits: invc (see INVC_BIAS) */",
           "extern const double blawk_vexp_thi[16];      /* 2^(j/16) rounded */",
           "extern const double blawk_vexp_tlo[16];      /* 2^(j/16) - thi */",
+          "extern const double blawk_vlog_rows[64];     /* AVX2: row = mantissa bits 51..47: logc_hi, logc_lo */",
+          "extern const double blawk_vexp_rows[32];     /* row j: thi, tlo */",
           "", "#endif", ""]
+    rows = ["BLAWK_VMATH_ALIGN const double blawk_vlog_rows[64] = {"]
+    for key in range(32):
+        j = log_index_of_key(key)
+        rows.append(f"    {hexd(lg['logc_hi'][j])}, {hexd(lg['logc_lo'][j])},  /* {key:2d}: idx {j} */")
+    rows.append("};")
+    erows = ["BLAWK_VMATH_ALIGN const double blawk_vexp_rows[32] = {"]
+    for j in range(16):
+        erows.append(f"    {hexd(ex['thi'][j])}, {hexd(ex['tlo'][j])},")
+    erows.append("};")
     c = [head + " */", '#include "vmath_tables.h"', "",
          arr("blawk_vlog_invc", lg["invc"]), "",
          arr("blawk_vlog_logc_hi", lg["logc_hi"]), "",
          arr("blawk_vlog_logc_lo", lg["logc_lo"]), "",
          arr("blawk_vexp_thi", ex["thi"]), "",
-         arr("blawk_vexp_tlo", ex["tlo"]), ""]
+         arr("blawk_vexp_tlo", ex["tlo"]), "",
+         "/* The same tables as rows, for AVX2 (loaded by index from general registers). */",
+         "\n".join(rows), "", "\n".join(erows), ""]
     return "\n".join(c), "\n".join(h)
 
 

@@ -10,6 +10,7 @@
 #include <immintrin.h>
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "vmath.h"
 #include "vmath_tables.h"
@@ -22,28 +23,53 @@ static inline __m256i bcasti(long long v) { return _mm256_set1_epi64x(v); }
 
 /* ------------------------------------------------------------------ log */
 
-/* log for 4 lanes that are all positive, normal and finite; kadj is added
- * to k (nonzero only for subnormal inputs pre-scaled by 2^52). */
-static inline __m256d log4_core(__m256d x, __m256d kadj)
+/* The table index of a positive normal x depends only on its mantissa bits
+ * 51..47, so blawk_vlog_rows has one 16-byte row (logc_hi, logc_lo with invc
+ * packed in its low bits) per value of those 5 bits.  The row offset is
+ * computed in general registers straight from the input: moving indices from
+ * vector registers to general ones (vmovq/vpextrq, or store + reload) costs
+ * more than the whole lookup, and gathers are slow on AMD. */
+#define LOG_ROW_OFFSET(bits) (((bits) >> 43) & 0x1f0u)
+
+static inline uint64_t bits_at(const double *p)
+{
+    uint64_t u;
+    memcpy(&u, p, sizeof u);
+    return u;
+}
+
+static inline __m256d log_rows(const char *r0, const char *r1, const char *r2, const char *r3,
+                               __m256d *llo)
+{
+    __m256d a = _mm256_insertf128_pd(_mm256_castpd128_pd256(_mm_loadu_pd((const double *)r0)),
+                                     _mm_loadu_pd((const double *)r2), 1);
+    __m256d b = _mm256_insertf128_pd(_mm256_castpd128_pd256(_mm_loadu_pd((const double *)r1)),
+                                     _mm_loadu_pd((const double *)r3), 1);
+    *llo = _mm256_unpackhi_pd(a, b);
+    return _mm256_unpacklo_pd(a, b);
+}
+
+/* log for 4 lanes that are all positive, normal and finite (x may be a
+ * subnormal input pre-scaled by 2^52, then kadj = -52 in those lanes). */
+static inline __m256d log4_core(__m256d x, const char *w0, const char *w1, const char *w2,
+                                const char *w3, int scaled, __m256d kadj)
 {
     __m256i ix = _mm256_castpd_si256(x);
-    /* tmp = ix - bits(0.75): k = tmp >> 52 (arithmetic), z = x / 2^k */
-    __m256i tmp = _mm256_sub_epi64(ix, bcasti(0x3fe8000000000000LL));
-    __m256i zb = _mm256_sub_epi64(ix, _mm256_and_si256(tmp, bcasti((long long)0xfff0000000000000ull)));
-    __m256d z = _mm256_castsi256_pd(zb);
-    /* k + 2048 + 2^52 as a double, from the top 12 bits of tmp ^ sign */
-    __m256i kb = _mm256_or_si256(
-        _mm256_srli_epi64(_mm256_xor_si256(tmp, bcasti((long long)0x8000000000000000ull)), 52),
-        bcasti(0x4330000000000000LL));
+    /* With tmp = ix - bits(0.75): k = tmp >> 52 (arithmetic), z = x / 2^k.
+     * AVX2 has no 64-bit arithmetic shift, so use u = tmp + 2^63 instead:
+     * u >> 52 = k + 2048, and ix - (u & 0xfff0..) is the encoding of -z. */
+    __m256i u = _mm256_add_epi64(ix, bcasti(0x4018000000000000LL));
+    __m256d zneg = _mm256_castsi256_pd(
+        _mm256_sub_epi64(ix, _mm256_and_si256(u, bcasti((long long)0xfff0000000000000ull))));
+    __m256i kb = _mm256_or_si256(_mm256_srli_epi64(u, 52), bcasti(0x4330000000000000LL));
     __m256d k = _mm256_sub_pd(_mm256_castsi256_pd(kb), bcast(0x1p52 + 2048.0));
-    k = _mm256_add_pd(k, kadj);
-    __m256i idx = _mm256_and_si256(
-        _mm256_srli_epi64(_mm256_castpd_si256(_mm256_add_pd(z, bcast(BLAWK_VLOG_IDX_OFFSET))), 48),
-        bcasti(15));
-    __m256d invc = _mm256_i64gather_pd(blawk_vlog_invc, idx, 8);
-    __m256d lhi = _mm256_i64gather_pd(blawk_vlog_logc_hi, idx, 8);
-    __m256d llo = _mm256_i64gather_pd(blawk_vlog_logc_lo, idx, 8);
-    __m256d r = _mm256_fmsub_pd(z, invc, bcast(1.0));
+    if (scaled)
+        k = _mm256_add_pd(k, kadj);
+    __m256d llo;
+    __m256d lhi = log_rows(w0, w1, w2, w3, &llo);
+    __m256d invc = _mm256_castsi256_pd(_mm256_add_epi64(
+        _mm256_slli_epi64(_mm256_castpd_si256(llo), 46), bcasti((long long)BLAWK_VLOG_INVC_BIAS)));
+    __m256d r = _mm256_fnmsub_pd(zneg, invc, bcast(1.0));   /* z*invc - 1 */
     __m256d t = _mm256_fmadd_pd(k, bcast(BLAWK_VLOG_LN2_HI), lhi);
     __m256d hi = _mm256_add_pd(t, r);
     __m256d e1 = _mm256_add_pd(_mm256_sub_pd(t, hi), r);
@@ -71,11 +97,17 @@ static inline __m256i log_unusual(__m256d x)
     return _mm256_cmpgt_epi64(v, bcasti((long long)0xffdfffffffffffffull));
 }
 
-static inline __m256d log4_slow(__m256d x)
+/* Any 4 lanes: zero, subnormal, negative, inf and NaN too. */
+static inline __m256d log4_any(__m256d x)
 {
     __m256d sub = _mm256_cmp_pd(x, bcast(0x1p-1022), _CMP_LT_OQ);
     __m256d xs = _mm256_blendv_pd(x, _mm256_mul_pd(x, bcast(0x1p52)), sub);
-    __m256d res = log4_core(xs, _mm256_and_pd(sub, bcast(-52.0)));
+    uint64_t xb[4];
+    memcpy(xb, &xs, sizeof xb);
+    const char *t = (const char *)blawk_vlog_rows;
+    __m256d res = log4_core(xs, t + LOG_ROW_OFFSET(xb[0]), t + LOG_ROW_OFFSET(xb[1]),
+                            t + LOG_ROW_OFFSET(xb[2]), t + LOG_ROW_OFFSET(xb[3]),
+                            1, _mm256_and_pd(sub, bcast(-52.0)));
     __m256d nanq = _mm256_or_pd(x, _mm256_castsi256_pd(bcasti(QUIET_BIT)));
     res = _mm256_blendv_pd(res, _mm256_castsi256_pd(bcasti(DEFAULT_NAN)),
                            _mm256_cmp_pd(x, bcast(0.0), _CMP_LT_OQ));
@@ -84,36 +116,43 @@ static inline __m256d log4_slow(__m256d x)
     return _mm256_blendv_pd(res, nanq, _mm256_cmp_pd(x, x, _CMP_UNORD_Q));
 }
 
-static inline __m256d log4(__m256d x)
-{
-    if (_mm256_testz_si256(log_unusual(x), log_unusual(x)))
-        return log4_core(x, _mm256_setzero_pd());
-    return log4_slow(x);
-}
-
 void blawk_vlog_avx2(double *out, const double *x, size_t n)
 {
+    const char *t = (const char *)blawk_vlog_rows;
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
-        __m256d a = _mm256_loadu_pd(x + i);
-        __m256d b = _mm256_loadu_pd(x + i + 4);
-        __m256i u = _mm256_or_si256(log_unusual(a), log_unusual(b));
+        uint64_t b[8];
+        for (int j = 0; j < 8; j++)
+            b[j] = bits_at(x + i + j);
+        __m256d xa = _mm256_loadu_pd(x + i);
+        __m256d xb = _mm256_loadu_pd(x + i + 4);
+        __m256i u = _mm256_or_si256(log_unusual(xa), log_unusual(xb));
         if (_mm256_testz_si256(u, u)) {
-            _mm256_storeu_pd(out + i, log4_core(a, _mm256_setzero_pd()));
-            _mm256_storeu_pd(out + i + 4, log4_core(b, _mm256_setzero_pd()));
+            __m256d ya = log4_core(xa, t + LOG_ROW_OFFSET(b[0]), t + LOG_ROW_OFFSET(b[1]),
+                                   t + LOG_ROW_OFFSET(b[2]), t + LOG_ROW_OFFSET(b[3]),
+                                   0, _mm256_setzero_pd());
+            __m256d yb = log4_core(xb, t + LOG_ROW_OFFSET(b[4]), t + LOG_ROW_OFFSET(b[5]),
+                                   t + LOG_ROW_OFFSET(b[6]), t + LOG_ROW_OFFSET(b[7]),
+                                   0, _mm256_setzero_pd());
+            _mm256_storeu_pd(out + i, ya);
+            _mm256_storeu_pd(out + i + 4, yb);
         } else {
-            _mm256_storeu_pd(out + i, log4_slow(a));
-            _mm256_storeu_pd(out + i + 4, log4_slow(b));
+            __m256d ya = log4_any(xa);
+            __m256d yb = log4_any(xb);
+            _mm256_storeu_pd(out + i, ya);
+            _mm256_storeu_pd(out + i + 4, yb);
         }
     }
     if (i < n) {
-        /* tail: same vector code on a padded copy (pad 1.0 is harmless) */
+        /* tail: the general path on a padded copy */
         double buf[8] = {1, 1, 1, 1, 1, 1, 1, 1};
         size_t m = n - i;
-        for (size_t j = 0; j < m; j++) buf[j] = x[i + j];
-        _mm256_storeu_pd(buf, log4(_mm256_loadu_pd(buf)));
-        _mm256_storeu_pd(buf + 4, log4(_mm256_loadu_pd(buf + 4)));
-        for (size_t j = 0; j < m; j++) out[i + j] = buf[j];
+        memcpy(buf, x + i, m * sizeof *x);
+        __m256d ya = log4_any(_mm256_loadu_pd(buf));
+        __m256d yb = log4_any(_mm256_loadu_pd(buf + 4));
+        _mm256_storeu_pd(buf, ya);
+        _mm256_storeu_pd(buf + 4, yb);
+        memcpy(out + i, buf, m * sizeof *x);
     }
 }
 

@@ -20,10 +20,10 @@ BLAWK_VMATH_ALIGN const double blawk_vlog_logc_hi[16] = {
 };
 
 BLAWK_VMATH_ALIGN const double blawk_vlog_logc_lo[16] = {
-                      0x0p+0,   -0x1.7e5dd7009902cp-46,    0x1.a89401fa71733p-46,   -0x1.27023eb68981cp-46,
-      -0x1.84a7e75b6f6e4p-47,    0x1.1ef78ce2d07f2p-44,    0x1.ebe708164c759p-45,    0x1.46fb79bf6d4cbp-44,
-       0x1.ab73b16bf4984p-44,   -0x1.8380e731f55c4p-44,    0x1.7794f689f8434p-45,    0x1.297137d9f158fp-44,
-       0x1.5b967f4471dfcp-44,    0x1.a342c2af0003cp-45,    0x1.4b4641b664613p-44,    0x1.d599e83368e91p-45,
+                      0x0p+0,   -0x1.7e5dd700bfff8p-46,    0x1.a89401fa7fff2p-46,   -0x1.27023eb6bffecp-46,
+      -0x1.84a7e75b7ffe6p-47,    0x1.1ef78ce2fffe2p-44,    0x1.ebe708167ffdcp-45,    0x1.46fb79bf7ffd8p-44,
+       0x1.ab73b16bfffd6p-44,   -0x1.8380e731c0014p-44,    0x1.7794f689c0010p-45,    0x1.297137d9c000ep-44,
+       0x1.5b967f444000ap-44,    0x1.a342c2af00008p-45,    0x1.4b4641b640006p-44,    0x1.d599e83340004p-45,
 };
 
 BLAWK_VMATH_ALIGN const double blawk_vexp_thi[16] = {
@@ -38,4 +38,59 @@ BLAWK_VMATH_ALIGN const double blawk_vexp_tlo[16] = {
        0x1.6f46ad23182e4p-55,    0x1.ada0911f09ebcp-55,    0x1.d4397afec42e2p-56,    0x1.6324c054647adp-54,
       -0x1.bdd3413b26456p-54,   -0x1.41577ee04992fp-55,    0x1.6e9f156864b27p-54,    0x1.c7c46b071f2bep-56,
        0x1.7a1cd345dcc81p-54,    0x1.11065895048ddp-55,    0x1.2ed02d75b3707p-55,   -0x1.e9c23179c2893p-54,
+};
+
+/* The same tables as rows, for AVX2 (loaded by index from general registers). */
+BLAWK_VMATH_ALIGN const double blawk_vlog_rows[64] = {
+    0x0p+0, 0x0p+0,  /*  0: idx 0 */
+    0x1.08598b59e4000p-4, -0x1.7e5dd700bfff8p-46,  /*  1: idx 1 */
+    0x1.08598b59e4000p-4, -0x1.7e5dd700bfff8p-46,  /*  2: idx 1 */
+    0x1.da72763844000p-4, 0x1.a89401fa7fff2p-46,  /*  3: idx 2 */
+    0x1.da72763844000p-4, 0x1.a89401fa7fff2p-46,  /*  4: idx 2 */
+    0x1.5bf406b544000p-3, -0x1.27023eb6bffecp-46,  /*  5: idx 3 */
+    0x1.5bf406b544000p-3, -0x1.27023eb6bffecp-46,  /*  6: idx 3 */
+    0x1.d1037f2656000p-3, -0x1.84a7e75b7ffe6p-47,  /*  7: idx 4 */
+    0x1.d1037f2656000p-3, -0x1.84a7e75b7ffe6p-47,  /*  8: idx 4 */
+    0x1.1178e8227e000p-2, 0x1.1ef78ce2fffe2p-44,  /*  9: idx 5 */
+    0x1.1178e8227e000p-2, 0x1.1ef78ce2fffe2p-44,  /* 10: idx 5 */
+    0x1.522ae0738a000p-2, 0x1.ebe708167ffdcp-45,  /* 11: idx 6 */
+    0x1.522ae0738a000p-2, 0x1.ebe708167ffdcp-45,  /* 12: idx 6 */
+    0x1.7fafa3bd81000p-2, 0x1.46fb79bf7ffd8p-44,  /* 13: idx 7 */
+    0x1.7fafa3bd81000p-2, 0x1.46fb79bf7ffd8p-44,  /* 14: idx 7 */
+    0x1.973a343135000p-2, 0x1.ab73b16bfffd6p-44,  /* 15: idx 8 */
+    -0x1.1675cababa000p-2, -0x1.8380e731c0014p-44,  /* 16: idx 9 */
+    -0x1.1675cababa000p-2, -0x1.8380e731c0014p-44,  /* 17: idx 9 */
+    -0x1.c8ff7c79aa000p-3, 0x1.7794f689c0010p-45,  /* 18: idx 10 */
+    -0x1.c8ff7c79aa000p-3, 0x1.7794f689c0010p-45,  /* 19: idx 10 */
+    -0x1.9525a9cf46000p-3, 0x1.297137d9c000ep-44,  /* 20: idx 11 */
+    -0x1.9525a9cf46000p-3, 0x1.297137d9c000ep-44,  /* 21: idx 11 */
+    -0x1.29552f8200000p-3, 0x1.5b967f444000ap-44,  /* 22: idx 12 */
+    -0x1.29552f8200000p-3, 0x1.5b967f444000ap-44,  /* 23: idx 12 */
+    -0x1.e27076e2b0000p-4, 0x1.a342c2af00008p-45,  /* 24: idx 13 */
+    -0x1.e27076e2b0000p-4, 0x1.a342c2af00008p-45,  /* 25: idx 13 */
+    -0x1.6f0d28ae58000p-4, 0x1.4b4641b640006p-44,  /* 26: idx 14 */
+    -0x1.6f0d28ae58000p-4, 0x1.4b4641b640006p-44,  /* 27: idx 14 */
+    -0x1.f0a30c0118000p-5, 0x1.d599e83340004p-45,  /* 28: idx 15 */
+    -0x1.f0a30c0118000p-5, 0x1.d599e83340004p-45,  /* 29: idx 15 */
+    0x0p+0, 0x0p+0,  /* 30: idx 0 */
+    0x0p+0, 0x0p+0,  /* 31: idx 0 */
+};
+
+BLAWK_VMATH_ALIGN const double blawk_vexp_rows[32] = {
+    0x1.0000000000000p+0, 0x0p+0,
+    0x1.0b5586cf9890fp+0, 0x1.8a62e4adc610bp-54,
+    0x1.172b83c7d517bp+0, -0x1.19041b9d78a76p-55,
+    0x1.2387a6e756238p+0, 0x1.9b07eb6c70573p-54,
+    0x1.306fe0a31b715p+0, 0x1.6f46ad23182e4p-55,
+    0x1.3dea64c123422p+0, 0x1.ada0911f09ebcp-55,
+    0x1.4bfdad5362a27p+0, 0x1.d4397afec42e2p-56,
+    0x1.5ab07dd485429p+0, 0x1.6324c054647adp-54,
+    0x1.6a09e667f3bcdp+0, -0x1.bdd3413b26456p-54,
+    0x1.7a11473eb0187p+0, -0x1.41577ee04992fp-55,
+    0x1.8ace5422aa0dbp+0, 0x1.6e9f156864b27p-54,
+    0x1.9c49182a3f090p+0, 0x1.c7c46b071f2bep-56,
+    0x1.ae89f995ad3adp+0, 0x1.7a1cd345dcc81p-54,
+    0x1.c199bdd85529cp+0, 0x1.11065895048ddp-55,
+    0x1.d5818dcfba487p+0, 0x1.2ed02d75b3707p-55,
+    0x1.ea4afa2a490dap+0, -0x1.e9c23179c2893p-54,
 };

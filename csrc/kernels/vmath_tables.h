@@ -20,6 +20,9 @@
  * log1p(r) ~ r + r^2*(C2 + C3 r + ... + C10 r^8); max relative error of
  * the rounded coefficients (exact arithmetic) 2^-60.2. */
 #define BLAWK_VLOG_IDX_OFFSET 0x1p-5
+/* invc is also packed in the low 18 bits of logc_lo:
+ * bits(invc) = (bits(logc_lo) << 46) + INVC_BIAS (mod 2^64). */
+#define BLAWK_VLOG_INVC_BIAS 0x3ff0000000000000ULL
 #define BLAWK_VLOG_LN2_HI 0x1.62e42fefa3800p-1  /* multiple of 2^-42 */
 #define BLAWK_VLOG_LN2_LO 0x1.ef35793c76730p-45
 #define BLAWK_VLOG_C2 -0x1.0000000000000p-1
@@ -51,8 +54,10 @@
 
 extern const double blawk_vlog_invc[16];     /* short: at most 7 significant bits */
 extern const double blawk_vlog_logc_hi[16];  /* -log(invc), multiple of 2^-42 */
-extern const double blawk_vlog_logc_lo[16];  /* -log(invc) - logc_hi */
+extern const double blawk_vlog_logc_lo[16];  /* -log(invc) - logc_hi; low 18 bits: invc (see INVC_BIAS) */
 extern const double blawk_vexp_thi[16];      /* 2^(j/16) rounded */
 extern const double blawk_vexp_tlo[16];      /* 2^(j/16) - thi */
+extern const double blawk_vlog_rows[64];     /* AVX2: row = mantissa bits 51..47: logc_hi, logc_lo */
+extern const double blawk_vexp_rows[32];     /* row j: thi, tlo */
 
 #endif

@@ -166,9 +166,23 @@ static inline __m256d exp4_y(__m256d xc, __m256d *kd_out, __m256d *thi_out, __m2
     __m256d k = _mm256_sub_pd(kd, bcast(BLAWK_VEXP_SHIFT));
     __m256d r = _mm256_fnmadd_pd(k, bcast(BLAWK_VEXP_L_HI), xc);
     r = _mm256_fnmadd_pd(k, bcast(BLAWK_VEXP_L_LO), r);
-    __m256i j = _mm256_and_si256(_mm256_castpd_si256(kd), bcasti(15));
-    __m256d thi = _mm256_i64gather_pd(blawk_vexp_thi, j, 8);
-    __m256d tlo = _mm256_i64gather_pd(blawk_vexp_tlo, j, 8);
+    /* k mod 16 is in the low bits of kd's encoding.  Bring the four low
+     * bytes over to a general register in one move (vmovq/vpextrq or a
+     * store + reloads cost more, gathers much more), then load the rows. */
+    __m256i lo32 = _mm256_permutevar8x32_epi32(_mm256_castpd_si256(kd),
+                                               _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6));
+    __m128i by = _mm_shuffle_epi8(_mm256_castsi256_si128(lo32),
+                                  _mm_setr_epi8(0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1));
+    uint32_t w = (uint32_t)_mm_cvtsi128_si32(by);
+    const char *tb = (const char *)blawk_vexp_rows;
+    const double *p0 = (const double *)(tb + ((w << 4) & 0xf0u));
+    const double *p1 = (const double *)(tb + ((w >> 4) & 0xf0u));
+    const double *p2 = (const double *)(tb + ((w >> 12) & 0xf0u));
+    const double *p3 = (const double *)(tb + ((w >> 20) & 0xf0u));
+    __m256d ra = _mm256_insertf128_pd(_mm256_castpd128_pd256(_mm_loadu_pd(p0)), _mm_loadu_pd(p2), 1);
+    __m256d rb = _mm256_insertf128_pd(_mm256_castpd128_pd256(_mm_loadu_pd(p1)), _mm_loadu_pd(p3), 1);
+    __m256d thi = _mm256_unpacklo_pd(ra, rb);
+    __m256d tlo = _mm256_unpackhi_pd(ra, rb);
     __m256d r2 = _mm256_mul_pd(r, r);
     __m256d a0 = _mm256_fmadd_pd(bcast(BLAWK_VEXP_C3), r, bcast(BLAWK_VEXP_C2));
     __m256d a1 = _mm256_fmadd_pd(bcast(BLAWK_VEXP_C5), r, bcast(BLAWK_VEXP_C4));

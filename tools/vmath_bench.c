@@ -1,11 +1,11 @@
 /*
  * vmath_bench.c -- development driver for blawk's log/exp kernels.
  *
- * Build (from the repository root):
- *   gcc -std=c11 -O3 -Wall -Wextra -ffp-contract=off -Icsrc/kernels -c csrc/kernels/vmath_scalar.c -o /tmp/vs.o
- *   gcc -std=c11 -O3 -Wall -Wextra -ffp-contract=off -Icsrc/kernels -c csrc/kernels/vmath_tables.c -o /tmp/vt.o
- *   gcc -std=c11 -O3 -Wall -Wextra -ffp-contract=off -mavx2 -mfma -Icsrc/kernels -c csrc/kernels/vmath_avx2.c -o /tmp/v2.o
- *   gcc -std=c11 -O3 -Wall -Wextra -ffp-contract=off -mavx512f -mavx512dq -mavx512vl -mavx512bw -mfma -mavx2 \
+ * Build (from the repository root; the flags are the CMake build's):
+ *   gcc -std=c11 -O3 -Wall -Wextra -ffp-contract=off -fno-math-errno -fno-strict-aliasing -Icsrc/kernels -c csrc/kernels/vmath_scalar.c -o /tmp/vs.o
+ *   gcc -std=c11 -O3 -Wall -Wextra -ffp-contract=off -fno-math-errno -fno-strict-aliasing -Icsrc/kernels -c csrc/kernels/vmath_tables.c -o /tmp/vt.o
+ *   gcc -std=c11 -O3 -Wall -Wextra -ffp-contract=off -fno-math-errno -fno-strict-aliasing -mavx2 -mfma -Icsrc/kernels -c csrc/kernels/vmath_avx2.c -o /tmp/v2.o
+ *   gcc -std=c11 -O3 -Wall -Wextra -ffp-contract=off -fno-math-errno -fno-strict-aliasing -mavx512f -mavx512dq -mavx512vl -mavx512bw -mfma -mavx2 \
  *       -Icsrc/kernels -c csrc/kernels/vmath_avx512.c -o /tmp/v5.o
  *   gcc -std=c11 -O2 -Wall -Wextra -Icsrc/kernels tools/vmath_bench.c /tmp/vs.o /tmp/vt.o /tmp/v2.o /tmp/v5.o -lm -o /tmp/vmath_bench
  *

@@ -14,7 +14,8 @@
  *                             and exp, as the project's benchmark), out of place
  *                             into a second 1e6 array, minimum over reps (300)
  *   /tmp/vmath_bench check    bit-identity of avx2/avx512 against scalar on ~3e7
- *                             random inputs (all bit patterns, near 1, exp range)
+ *                             random inputs (all bit patterns, near 1, exp range,
+ *                             table interval ends)
  */
 #define _POSIX_C_SOURCE 199309L
 #include <math.h>
@@ -82,15 +83,22 @@ static int check(void)
     size_t n = 1 << 20;
     double *x = malloc(n * 8), *a = malloc(n * 8), *b = malloc(n * 8);
     long bad = 0;
-    for (int round = 0; round < 30; round++) {
+    for (int round = 0; round < 36; round++) {
         for (size_t i = 0; i < n; i++) {
             uint64_t u = rnd();
-            switch (round % 5) {
+            switch (round % 6) {
             case 0: break;                                                /* any bits */
             case 1: u &= 0x7fffffffffffffffull; break;                    /* positive */
             case 2: u = (u & 0x800fffffffffffffull) | (rnd() % 0x10 ? 0x3ff0000000000000ull - ((rnd() % 3) << 52) : 0); break;
             case 3: { double d = unif(-760, 720); memcpy(&u, &d, 8); } break; /* exp range */
             case 4: { double d = 1 + unif(-0x1p-4, 0x1p-4) * (rnd() % 2 ? 1 : 0x1p-30); memcpy(&u, &d, 8); } break;
+            case 5: { /* a few ULPs from the log table's interval ends and from
+                       * exp's k rounding ties */
+                double d = rnd() % 2 ? ldexp(1 + (double)(rnd() % 65) / 64, (int)(rnd() % 2090) - 1070)
+                                     : ((double)(int)(rnd() % 33000) - 17000 + 0.5) * 0.04332169878499658;
+                memcpy(&u, &d, 8);
+                u += rnd() % 7 - 3;
+            } break;
             }
             memcpy(x + i, &u, 8);
         }

@@ -17,8 +17,8 @@
 /* ---- log ---- */
 /* z in [0.75,1.5), idx = top 4 mantissa bits of z + 1/32; r = z*invc - 1 (exact)
  * lies in [-0x1.1800000000000p-5, 0x1.0000000000000p-5] = [-0.034180, 0.031250].
- * log1p(r) ~ r + r^2*(C2 + C3 r + ... + C10 r^8); max relative error of
- * the rounded coefficients (exact arithmetic) 2^-60.2. */
+ * log1p(r) ~ r + r^2*(C2 + C3 r + ... + C10 r^8); max relative error
+ * of the rounded coefficients (exact arithmetic) 2^-60.2. */
 #define BLAWK_VLOG_IDX_OFFSET 0x1p-5
 /* invc is also packed in the low 18 bits of logc_lo:
  * bits(invc) = (bits(logc_lo) << 46) + INVC_BIAS (mod 2^64). */
@@ -54,10 +54,11 @@
 
 extern const double blawk_vlog_invc[16];     /* short: at most 7 significant bits */
 extern const double blawk_vlog_logc_hi[16];  /* -log(invc), multiple of 2^-42 */
-extern const double blawk_vlog_logc_lo[16];  /* -log(invc) - logc_hi; low 18 bits: invc (see INVC_BIAS) */
+/* -log(invc) - logc_hi; its low 18 bits hold invc (see INVC_BIAS) */
+extern const double blawk_vlog_logc_lo[16];
 extern const double blawk_vexp_thi[16];      /* 2^(j/16) rounded */
 extern const double blawk_vexp_tlo[16];      /* 2^(j/16) - thi */
-extern const double blawk_vlog_rows[64];     /* AVX2: row = mantissa bits 51..47: logc_hi, logc_lo */
+/* AVX2: row = mantissa bits 51..47 of x: logc_hi, logc_lo of its index */
+extern const double blawk_vlog_rows[64];
 extern const double blawk_vexp_rows[32];     /* row j: thi, tlo */
-
 #endif

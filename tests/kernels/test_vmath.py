@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import math
 import multiprocessing as mp
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -137,7 +140,8 @@ def acc_data():
     for name, gen in (("log", log_inputs), ("exp", exp_inputs)):
         sets = gen(rng)
         if name == "exp":   # keep inputs whose result is finite and nonzero
-            sets = {k: v[(v > -745.1332191019411) & (v < 709.782712893384)] for k, v in sets.items()}
+            sets = {k: v[(v > -745.1332191019411) & (v < 709.782712893384)]
+                    for k, v in sets.items()}
         x = np.concatenate(list(sets.values()))
         hi, fr = reference(name, x)
         pos = 0
@@ -244,9 +248,9 @@ def test_special_values(name: str, isa: str) -> None:
         x = np.concatenate([np.full(pad, 1.5), f64(xin), np.full(3, 1.5)])
         got = bits(_core.kernel_unary(name, x, isa))[pad:pad + len(xin)]
         bad = [(f64([xi])[0], hex(int(g)), hex(int(w)))
-               for xi, g, w in zip(xin, got, want) if g != w]
+               for xi, g, w in zip(xin, got, want, strict=True) if g != w]
         assert not bad, f"{name}/{isa}: (input, got, want) {bad}"
-    for xi, w in zip(xin, want):
+    for xi, w in zip(xin, want, strict=True):
         assert bits(_core.kernel_unary(name, f64([xi]), isa))[0] == w
 
 
@@ -254,8 +258,21 @@ def test_special_values(name: str, isa: str) -> None:
 EDGE_LENGTHS = [0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 63, 64, 65, 127, 129, 1000, 4099]
 
 
+def _table_edges(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Mantissas within a few ULPs of multiples of 1/64 (the log table's
+    interval ends), and x*16/ln2 within a few ULPs of half-integers (exp's
+    rounding of k), at random scales."""
+    m = 1 + rng.integers(0, 65, n) / 64.0
+    e = rng.integers(-1070, 1020, n)
+    a = bits(np.ldexp(m, e)).astype(np.int64) + rng.integers(-3, 4, n)
+    h = (rng.integers(-17000, 16000, n) + 0.5) * (math.log(2) / 16)
+    b = bits(h).astype(np.int64) + rng.integers(-3, 4, n)
+    return np.concatenate([f64(a.astype(np.uint64)), f64(b.astype(np.uint64))])
+
+
 def _mixed_inputs(name: str, rng: np.random.Generator, n: int) -> np.ndarray:
     parts = [
+        _table_edges(rng, n // 4),
         f64(rng.integers(0, 2**64, n, dtype=np.uint64, endpoint=False)),   # any bits
         f64(rng.integers(1, 0x0010000000000000, n // 4, dtype=np.uint64)),  # subnormal
         1 + rng.uniform(-0.1, 0.1, n // 2),
@@ -296,3 +313,13 @@ def test_in_place(name: str, isa: str) -> None:
         buf = x[:n].copy()
         _core.kernel_inplace(name, buf, isa)
         assert np.array_equal(bits(buf), bits(ref[:n])), (name, isa, n)
+
+
+def test_tables_are_generated() -> None:
+    """csrc/kernels/vmath_tables.{c,h} are exactly what the generator writes."""
+    root = Path(__file__).resolve().parents[2]
+    script = root / "tools" / "gen_vmath_tables.py"
+    if not script.exists():
+        pytest.skip("tools/gen_vmath_tables.py not in this tree")
+    res = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout + res.stderr

@@ -55,6 +55,7 @@ _TOKEN = re.compile(
     r"|[()]"
     r"|;[^\n]*"  # comment
     r"|\"[^\"\\]*(?:\\.[^\"\\]*)*\""  # string
+    r"|\".*"  # a string that is never closed: the rest of the text (one token, no rescans)
     r"|[\[\]'`]|,@?"
     r"|#\|"  # block comment
     r"|#" + _SYMCH + r"*"  # #t #f
@@ -295,7 +296,7 @@ def _atom(t: str, c: str, src: Source, i: int) -> object:
             return _number(t, src, i)
         return Symbol(t)
     if c == '"':
-        if len(t) == 1:
+        if len(t) == 1 or t[-1] != '"' or _escaped_end(t):
             raise _error("unterminated string: '\"' without a closing '\"'", src, i)
         return _string(t, src, i)
     if c == ":":
@@ -316,6 +317,16 @@ def _atom(t: str, c: str, src: Source, i: int) -> object:
     if t.startswith("|#"):
         raise _error("'|#' closes a block comment that was never opened", src, i, width=2)
     return Symbol(t)
+
+
+def _escaped_end(t: str) -> bool:
+    """Whether the last '"' of a string token is escaped (an odd run of backslashes)."""
+    k = 0
+    j = len(t) - 2
+    while j > 0 and t[j] == "\\":
+        k += 1
+        j -= 1
+    return k % 2 == 1
 
 
 def _is_symbol_char(c: str) -> bool:

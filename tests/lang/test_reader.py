@@ -75,7 +75,8 @@ def test_keywords(text: str, name: str, pyname: str) -> None:
 
 @pytest.mark.parametrize(("text", "value"), [
     ('""', ""), ('"abc"', "abc"), (r'"a\nb"', "a\nb"), (r'"a\tb"', "a\tb"), (r'"\r"', "\r"),
-    (r'"say \"hi\""', 'say "hi"'), (r'"back\\slash"', "back\\slash"), (r'"\u00e9"', "é"),
+    (r'"say \"hi\""', 'say "hi"'), (r'"back\\slash"', "back\\slash"), (r'"end\\"', "end\\"),
+    (r'"\u00e9"', "é"),
     (r'"\u03BB"', "λ"), (r'"\U0001F600"', "\U0001F600"), (r'"\ud83d\ude00"', "\U0001F600"),
     ('"two\nlines"', "two\nlines"), ('"; not a comment"', "; not a comment"),
     ('"#| not a comment |#"', "#| not a comment |#"), ('"(["', "(["), ('"tab\there"', "tab\there"),
@@ -238,6 +239,8 @@ def test_crlf_line_endings() -> None:
     ("1__0", 1, 1, "malformed number"),
     ("1e400", 1, 1, "out of float64 range"),
     ("-" + "9" * 400, 1, 1, "integer literal out of float64 range"),
+    ('"a\\"', 1, 1, "unterminated string"),
+    ('"a\\\\\\"', 1, 1, "unterminated string"),
     ('"a\\qb"', 1, 3, "unknown escape '\\\\q' in string"),
     ('  "\\u12"', 1, 4, "\\\\u needs 4 hex digits"),
     ('"\\ud800"', 1, 2, "lone surrogate"),
@@ -319,6 +322,13 @@ def test_huge_strings_and_comments() -> None:
     assert where(err) == (1, 4)
     err = read_error('"' + "\\\\" * 200_000)  # many escapes, no closing quote
     assert where(err) == (1, 1)
+    # an unclosed string is one token: no rescanning from every later quote
+    t0 = time.perf_counter()
+    err = read_error('(a\n "' + '\\"' * 200_000)
+    assert where(err) == (2, 2)
+    err = read_error('"' * 200_001)
+    assert where(err) == (1, 200_001)
+    assert time.perf_counter() - t0 < 1.0
     assert read(";" + big + "\n1") == [1]
     err = read_error("#|" * 50_000)
     assert where(err) == (1, 1)

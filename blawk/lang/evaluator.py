@@ -241,6 +241,11 @@ class Environment:
         """Names of the global bindings."""
         return sorted(s.name for s in self.globals)
 
+    def __repr__(self) -> str:
+        shown = ", ".join(self.names()[:8])
+        more = ", ..." if len(self.globals) > 8 else ""
+        return f"<Environment: {len(self.globals)} globals ({shown}{more})>"
+
     # ---- evaluation
     def eval(self, source: str, *, filename: str = "<string>") -> Any:
         """Evaluate every form of ``source``; the last value, computed (not lazy)."""

@@ -77,10 +77,10 @@ class BlawkError(Exception):
         text = str(self)
         if self.span is None or self.source is None:
             return text
-        lines = self.source.splitlines()
+        lines = self.source.split("\n")  # the reader counts lines at \n only
         if not 1 <= self.span.line <= len(lines):
             return text
-        line = lines[self.span.line - 1].replace("\t", " ")
+        line = lines[self.span.line - 1].rstrip("\r").replace("\t", " ")
         caret = " " * (self.span.col - 1) + "^"
         return f"{text}\n    {line}\n    {caret}"
 

@@ -13,7 +13,7 @@ Example:
     >>> import numpy as np, blawk
     >>> e = blawk.col("x").dlog(1) * 252
     >>> print(blawk.explain(e))  # doctest: +NORMALIZE_WHITESPACE
-    1 fused pass (1 input, 1 output, 3 instructions, 2 block registers)
+    1 fused pass (1 input, 1 output, 3 instructions, 3 block registers)
       r1 = log r0
       r2 = diff r1 lag=1
       r3 = mul_s r2 252.0        -> output 0 (may be null)

@@ -9,7 +9,7 @@ Example:
     >>> import numpy as np, blawk
     >>> x = np.array([100.0, 101.0, 99.5])
     >>> blawk.eval("(* (dlog x 1) 252)", x=x).to_list()[1]
-    2.5074757812687066
+    2.507483374998305
     >>> r = (blawk.col("px").dlog(1) * 252)
     >>> blawk.compute(r, px=x).null_count
     1

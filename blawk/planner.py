@@ -49,7 +49,6 @@ class Plan:
 
     program: _core.Program
     n_leaves: int
-    leaf_names: list[str]  # for explain: input names or "<column>"
     code: list[tuple[Any, ...]]
     out_regs: list[int]
 
@@ -152,8 +151,7 @@ def _compile(order: list[Expr], outputs: list[Expr]) -> Plan:
         out_regs.append(r)
 
     program = _core.Program(code, len(leaves), nreg, out_regs)
-    names = [nd.param("name") if nd.op == "input" else "<column>" for nd in leaves]
-    return Plan(program, len(leaves), names, code, out_regs)
+    return Plan(program, len(leaves), code, out_regs)
 
 
 def plan(outputs: list[Expr]) -> tuple[Plan, list[Expr]]:
@@ -235,12 +233,17 @@ def compute(expr: Expr | list[Expr], *, out: np.ndarray | None = None,
     return results if multi else results[0]
 
 
+def _leaf_name(leaf: Expr) -> str:
+    return leaf.param("name") if leaf.op == "input" else "<column>"
+
+
 def _run(outputs: list[Expr], inputs: dict[str, Any], out: np.ndarray | None) -> list[Column]:
     p, leaves = plan(outputs)
     bound = [_bind(lf, inputs) for lf in leaves]
     lengths = {len(b[0]) for b in bound}
     if len(lengths) > 1:
-        desc = ", ".join(f"{p.leaf_names[i]}: {len(b[0])}" for i, b in enumerate(bound))
+        desc = ", ".join(f"{_leaf_name(lf)}: {len(b[0])}" for lf, b in zip(leaves, bound,
+                                                                             strict=True))
         raise ShapeError(f"input lengths differ ({desc})", op="compute")
     if not bound:
         raise TypeMismatch("expression has no column input", op="compute")
@@ -310,6 +313,6 @@ def explain(expr: Expr | list[Expr]) -> str:
             j = p.out_regs.index(dst)
             text = f"{text:<26} -> output {j}" + (" (may be null)" if flags[j] else "")
         lines.append("  " + text)
-    for i, nm in enumerate(p.leaf_names):
-        lines.append(f"  r{i} = input {nm}")
+    for i, lf in enumerate(leaves):  # names from this graph: the plan may be shared
+        lines.append(f"  r{i} = input {_leaf_name(lf)}")
     return "\n".join(lines)

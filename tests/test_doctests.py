@@ -11,7 +11,7 @@ import pytest
 
 import blawk
 
-MODULES = sorted(
+MODULES = ["blawk"] + sorted(
     m.name for m in pkgutil.walk_packages(blawk.__path__, "blawk.") if not m.name.endswith("_core")
 )
 

@@ -6,8 +6,8 @@
 * C99 Annex F special values, compared bit for bit;
 * every ISA bit-identical to the scalar reference (all lengths, in place).
 
-The mpmath reference is computed once per session in a 2-process pool
-(~10 s with gmpy2 installed, which mpmath then uses; ~3x longer without).
+The mpmath reference is computed once per module in a 2-process pool (~6-10 s
+on 2 cores; plain mpmath, gmpy2 is not needed and does not make it faster).
 """
 
 from __future__ import annotations

@@ -54,7 +54,7 @@ cdef extern from "blawk.h":
         BLAWK_OP_LOG, BLAWK_OP_EXP, BLAWK_OP_ADD, BLAWK_OP_SUB, BLAWK_OP_MUL,
         BLAWK_OP_DIV, BLAWK_OP_ADD_S, BLAWK_OP_SUB_S, BLAWK_OP_RSUB_S,
         BLAWK_OP_MUL_S, BLAWK_OP_DIV_S, BLAWK_OP_RDIV_S, BLAWK_OP_DIFF,
-        BLAWK_OP_RATIO, BLAWK_OP_SHIFT, BLAWK_OP_COUNT_
+        BLAWK_OP_RATIO, BLAWK_OP_SHIFT, BLAWK_OP_DLOG1, BLAWK_OP_COUNT_
 
     const char *blawk_status_str(blawk_status s)
     int blawk_isa_available(blawk_isa isa)
@@ -93,6 +93,7 @@ OPCODES = {
     "add_s": BLAWK_OP_ADD_S, "sub_s": BLAWK_OP_SUB_S, "rsub_s": BLAWK_OP_RSUB_S,
     "mul_s": BLAWK_OP_MUL_S, "div_s": BLAWK_OP_DIV_S, "rdiv_s": BLAWK_OP_RDIV_S,
     "diff": BLAWK_OP_DIFF, "ratio": BLAWK_OP_RATIO, "shift": BLAWK_OP_SHIFT,
+    "dlog1": BLAWK_OP_DLOG1,
 }
 
 _ISA_NAMES = ("scalar", "avx2", "avx512")

@@ -3,7 +3,9 @@
 Every node of the graph below the outputs is lowered into a register program
 that the C VM runs block by block, so ``(dlog x 1) * 252 + 1`` is a single pass
 over memory with no full-length temporaries, and ``dlog`` computes one log per
-element (a LOG into a register whose history the VM keeps, then a DIFF).
+element: with lag 1 a fused DLOG1 instruction differences each log against its
+neighbour in registers; with other lags a LOG writes into a register whose
+history the VM keeps and a DIFF reads it back.
 
 Plans are cached by graph *structure*: leaves (named inputs and bound columns)
 are numbered in order of first appearance, so running the same script again on
@@ -13,10 +15,9 @@ Example:
     >>> import numpy as np, blawk
     >>> e = blawk.col("x").dlog(1) * 252
     >>> print(blawk.explain(e))  # doctest: +NORMALIZE_WHITESPACE
-    1 fused pass (1 input, 1 output, 3 instructions, 3 block registers)
-      r1 = log r0
-      r2 = diff r1 lag=1
-      r3 = mul_s r2 252.0        -> output 0 (may be null)
+    1 fused pass (1 input, 1 output, 2 instructions, 2 block registers)
+      r1 = dlog1 r0 lag=1
+      r2 = mul_s r1 252.0        -> output 0 (may be null)
       r0 = input x
 """
 
@@ -109,6 +110,9 @@ def _compile(order: list[Expr], outputs: list[Expr]) -> Plan:
         nreg += 1
         return nreg - 1
 
+    # arguments whose log the graph needs anyway: dlog of those shares the LOG
+    logged = {id(nd.args[0]) for nd in order if nd.op == "log"}
+
     for nd in order:
         if nd.op in _LEAVES or nd.op == "const":
             continue
@@ -125,6 +129,10 @@ def _compile(order: list[Expr], outputs: list[Expr]) -> Plan:
                 code.append((_WITH_SCALAR[nd.op][0], dst, reg[id(a)], 0, 0, b.param("value")))
             else:
                 code.append((_WITH_SCALAR[nd.op][1], dst, reg[id(b)], 0, 0, a.param("value")))
+        elif nd.op == "dlog" and nd.param("lag") == 1 and id(args[0]) not in logged:
+            # one pass: each log is differenced against its neighbour in registers
+            dst = new_reg()
+            code.append(("dlog1", dst, reg[id(args[0])], 0, 1, 0.0))
         elif nd.op in _LAG:
             pre, lagop = _LAG[nd.op]
             src = reg[id(args[0])]
@@ -305,7 +313,7 @@ def explain(expr: Expr | list[Expr]) -> str:
             text = f"r{dst} = {op} r{a} r{b}"
         elif op.endswith("_s"):
             text = f"r{dst} = {op} r{a} {imm!r}"
-        elif op in ("diff", "ratio", "shift"):
+        elif op in ("diff", "ratio", "shift", "dlog1"):
             text = f"r{dst} = {op} r{a} lag={lag}"
         else:
             text = f"r{dst} = {op} r{a}"

@@ -33,7 +33,7 @@ typedef struct reg {
 } reg;
 
 static int is_binary(uint32_t op) { return op >= BLAWK_OP_ADD && op <= BLAWK_OP_DIV; }
-static int is_lag(uint32_t op) { return op >= BLAWK_OP_DIFF && op <= BLAWK_OP_SHIFT; }
+static int is_lag(uint32_t op) { return op >= BLAWK_OP_DIFF && op <= BLAWK_OP_DLOG1; }
 
 /* ------------------------------------------------------------ validation */
 
@@ -61,7 +61,7 @@ blawk_status blawk_program_check(const blawk_program *p)
             st = BLAWK_ERR_PROGRAM;
         } else if (is_binary(op) && (in->b >= p->n_regs || !written[in->b])) {
             st = BLAWK_ERR_PROGRAM;
-        } else if (is_lag(op) && in->lag < 0) {
+        } else if ((is_lag(op) && in->lag < 0) || (op == BLAWK_OP_DLOG1 && in->lag != 1)) {
             st = BLAWK_ERR_PROGRAM;
         } else {
             written[in->dst] = 1;
@@ -210,14 +210,20 @@ static void run_map(const blawk_kernels *k, const blawk_instr *in, reg *d, const
  * own memory (input/output) or from its ring (scratch).
  */
 static void run_lag(const blawk_kernels *k, const blawk_instr *in, reg *d, const reg *a,
-                    size_t base, size_t nb, size_t n)
+                    size_t base, size_t nb, size_t n, double *carry)
 {
     const size_t lag = (size_t)in->lag;
     const int mem = a->kind != REG_SCRATCH;
 
     /* ---- values */
     size_t i = 0;
-    if (lag == 1 && (in->op == BLAWK_OP_DIFF || in->op == BLAWK_OP_RATIO)) {
+    if (in->op == BLAWK_OP_DLOG1) {
+        /* the previous block's last log comes from *carry */
+        k->dlog1(d->v, a->v, carry, nb);
+        if (base == 0)
+            d->v[0] = 0.0; /* null slot */
+        i = nb;
+    } else if (lag == 1 && (in->op == BLAWK_OP_DIFF || in->op == BLAWK_OP_RATIO)) {
         /* the common case: the lagged element comes from a register, not a reload */
         double prev = 0.0;
         if (base > 0)
@@ -329,7 +335,8 @@ blawk_status blawk_vm_run(const blawk_program *p, const blawk_col *inputs, blawk
     uint8_t *flags = blawk_alloc(nr);
     size_t *maxlag = blawk_alloc(nr * sizeof(size_t));
     uint8_t *lagged = blawk_alloc(nr);
-    if (!regs || !flags || !maxlag || !lagged) {
+    double *carry = blawk_alloc((p->n_code + 1) * sizeof(double)); /* per-instruction state */
+    if (!regs || !flags || !maxlag || !lagged || !carry) {
         st = BLAWK_ERR_NOMEM;
         goto done;
     }
@@ -408,7 +415,7 @@ blawk_status blawk_vm_run(const blawk_program *p, const blawk_col *inputs, blawk
             reg *d = &regs[in->dst];
             const reg *a = &regs[in->a];
             if (is_lag(in->op)) {
-                run_lag(k, in, d, a, base, nb, n);
+                run_lag(k, in, d, a, base, nb, n, &carry[c]);
             } else {
                 if (d->kind == REG_SCRATCH || d->keep_bits)
                     d->m = d->kind == REG_SCRATCH ? d->store_m + (d->ring ? (base % d->ring) / 64 : 0)
@@ -429,5 +436,6 @@ done:
     blawk_free(flags);
     blawk_free(maxlag);
     blawk_free(lagged);
+    blawk_free(carry);
     return st;
 }

@@ -120,7 +120,29 @@ def test_shared_subexpression_and_multi_output(isa: str) -> None:
     r = blawk.col("x").dlog(1)
     a, b = blawk.compute([r * 2, r + r], x=x)
     assert a.equals(b)
-    assert blawk.explain([r * 2, r + r]).count("= log") == 1
+    text = blawk.explain([r * 2, r + r])
+    assert text.count("= log") + text.count("= dlog1") == 1
+
+
+def test_fused_dlog1_equals_log_then_diff(isa: str) -> None:
+    # dlog lag 1 runs as one DLOG1 instruction; when the graph also needs log x
+    # it shares that LOG and uses DIFF.  Both must give the same bits.
+    rng = np.random.default_rng(11)
+    for n in (1, 7, 8, 9, 17, B - 1, B, B + 1, 3 * B + 5):
+        x = prices(rng, n)
+        x[rng.integers(0, n, size=max(1, n // 50))] = [0.0, -1.0, np.inf, np.nan][n % 4]
+        ok = random_validity(rng, n, "mixed")
+        c = blawk.Column(x, valid=ok)
+        fused = blawk.compute(blawk.col("x").dlog(1), x=c)
+        assert "dlog1" in blawk.explain(blawk.col("x").dlog(1))
+        e = blawk.col("x")
+        shared, logx = blawk.compute([e.dlog(1), e.log()], x=c)
+        assert "dlog1" not in blawk.explain([e.dlog(1), e.log()])
+        assert fused.equals(shared)
+        # dlog of a computed register (its validity history lives in a ring)
+        inner = blawk.compute((blawk.col("x") * 2).dlog(1), x=c)
+        two = blawk.Column(x * 2, valid=ok)
+        assert inner.equals(blawk.dlog(two, 1))
 
 
 def test_out_preallocated_and_in_place() -> None:

@@ -162,6 +162,8 @@ typedef enum blawk_opcode {
     BLAWK_OP_DIFF,             /* a[i] - a[i-lag] */
     BLAWK_OP_RATIO,            /* a[i] / a[i-lag] */
     BLAWK_OP_SHIFT,            /* a[i-lag] */
+    BLAWK_OP_DLOG1,            /* log a[i] - log a[i-1] in one pass (lag must be 1);
+                                  the last log is carried across blocks */
     BLAWK_OP_COUNT_
 } blawk_opcode;
 

@@ -121,4 +121,5 @@ const blawk_kernels K(blawk_kernels) = {
     .add_s = K(k_add_s), .sub_s = K(k_sub_s), .rsub_s = K(k_rsub_s),
     .mul_s = K(k_mul_s), .div_s = K(k_div_s), .rdiv_s = K(k_rdiv_s),
     .diff1 = K(k_diff1), .ratio1 = K(k_ratio1),
+    .dlog1 = K(blawk_vdlog1),
 };

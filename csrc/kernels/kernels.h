@@ -21,6 +21,8 @@ typedef void (*blawk_binary_fn)(double *out, const double *a, const double *b, s
 typedef void (*blawk_scalar_fn)(double *out, const double *a, double s, size_t n);
 /* lag-1 kernels: out[i] = f(a[i], a[i-1]) with a[-1] taken to be `prev` */
 typedef void (*blawk_lag1_fn)(double *out, const double *a, double prev, size_t n);
+/* fused lag-1 op with carried state (see vmath.h, blawk_vdlog1_*) */
+typedef void (*blawk_carry_fn)(double *out, const double *a, double *carry, size_t n);
 
 typedef struct blawk_kernels {
     const char *name;
@@ -33,6 +35,8 @@ typedef struct blawk_kernels {
     /* lag 1 without re-reading memory at an offset: the previous element of a
      * vector comes from the previous vector in a register */
     blawk_lag1_fn diff1, ratio1;
+    /* dlog with lag 1 in one pass: log and difference without an intermediate */
+    blawk_carry_fn dlog1;
 } blawk_kernels;
 
 /* Defined in arith_<isa>.c + vmath_<isa>.c, assembled in dispatch.c. */

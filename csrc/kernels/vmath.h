@@ -11,6 +11,15 @@
 
 #include <stddef.h>
 
+/*
+ * Fused lag-1 log difference: out[i] = log(x[i]) - log(x[i-1]), where
+ * log(x[-1]) is taken from *carry; on return *carry = log(x[n-1]) (unchanged
+ * if n == 0).  Bit-identical to vlog followed by the difference.
+ */
+void blawk_vdlog1_scalar(double *out, const double *x, double *carry, size_t n);
+void blawk_vdlog1_avx2(double *out, const double *x, double *carry, size_t n);
+void blawk_vdlog1_avx512(double *out, const double *x, double *carry, size_t n);
+
 void blawk_vlog_scalar(double *out, const double *x, size_t n);
 void blawk_vexp_scalar(double *out, const double *x, size_t n);
 void blawk_vlog_avx2(double *out, const double *x, size_t n);

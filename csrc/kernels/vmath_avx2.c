@@ -163,6 +163,64 @@ void blawk_vlog_avx2(double *out, const double *x, size_t n)
     }
 }
 
+/* rot(v) = [v3, v0, v1, v2]; [p3, c0, c1, c2] = blend(rot(c), rot(p), lane 0).
+ * Each vector is rotated once (one lane-crossing shuffle) and reused as the
+ * next vector's `rp`. */
+static inline __m256d rot1(__m256d v) { return _mm256_permute4x64_pd(v, 0x93); }
+static inline __m256d prev1(__m256d rp, __m256d rc) { return _mm256_blend_pd(rc, rp, 0x1); }
+
+/* Fused dlog with lag 1 (see vmath.h): the same log as blawk_vlog_avx2, each
+ * value differenced against its neighbour in registers. */
+void blawk_vdlog1_avx2(double *out, const double *x, double *carry, size_t n)
+{
+    if (n == 0)
+        return;
+    const char *t = (const char *)blawk_vlog_rows;
+    __m256d prev = _mm256_set1_pd(*carry), rprev = prev;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t b[8];
+        for (int j = 0; j < 8; j++)
+            b[j] = bits_at(x + i + j);
+        __m256d xa = _mm256_loadu_pd(x + i);
+        __m256d xb = _mm256_loadu_pd(x + i + 4);
+        __m256i u = _mm256_or_si256(log_unusual(xa), log_unusual(xb));
+        __m256d ya, yb;
+        if (_mm256_testz_si256(u, u)) {
+            ya = log4_core(xa, t + LOG_ROW_OFFSET(b[0]), t + LOG_ROW_OFFSET(b[1]),
+                           t + LOG_ROW_OFFSET(b[2]), t + LOG_ROW_OFFSET(b[3]), 0,
+                           _mm256_setzero_pd());
+            yb = log4_core(xb, t + LOG_ROW_OFFSET(b[4]), t + LOG_ROW_OFFSET(b[5]),
+                           t + LOG_ROW_OFFSET(b[6]), t + LOG_ROW_OFFSET(b[7]), 0,
+                           _mm256_setzero_pd());
+        } else {
+            ya = log4_any(xa);
+            yb = log4_any(xb);
+        }
+        const __m256d ra = rot1(ya), rb = rot1(yb);
+        _mm256_storeu_pd(out + i, _mm256_sub_pd(ya, prev1(rprev, ra)));
+        _mm256_storeu_pd(out + i + 4, _mm256_sub_pd(yb, prev1(ra, rb)));
+        prev = yb;
+        rprev = rb;
+    }
+    double lanes[4];
+    _mm256_storeu_pd(lanes, prev);
+    double last = lanes[3];
+    if (i < n) {
+        /* tail: the general path on a padded copy, then the scalar difference */
+        double buf[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+        size_t m = n - i;
+        memcpy(buf, x + i, m * sizeof *x);
+        _mm256_storeu_pd(buf, log4_any(_mm256_loadu_pd(buf)));
+        _mm256_storeu_pd(buf + 4, log4_any(_mm256_loadu_pd(buf + 4)));
+        for (size_t j = 0; j < m; j++) {
+            out[i + j] = buf[j] - last;
+            last = buf[j];
+        }
+    }
+    *carry = last;
+}
+
 /* ------------------------------------------------------------------ exp */
 
 /* Everything up to y = T[j] * exp(r) (y in about [0.97, 2)), plus kd,

@@ -87,6 +87,49 @@ void blawk_vlog_avx512(double *out, const double *x, size_t n)
     }
 }
 
+/* [p7, c0, ..., c6]: c moved up one lane, lane 0 from the previous vector */
+static inline __m512d prev1(__m512d p, __m512d c)
+{
+    return _mm512_castsi512_pd(
+        _mm512_alignr_epi64(_mm512_castpd_si512(c), _mm512_castpd_si512(p), 7));
+}
+
+/* Fused dlog with lag 1: each log is computed once and differenced against
+ * its neighbour in registers, so there is no intermediate array at all. */
+void blawk_vdlog1_avx512(double *out, const double *x, double *carry, size_t n)
+{
+    log_tab T;
+    T.invc0 = _mm512_loadu_pd(blawk_vlog_invc);
+    T.invc1 = _mm512_loadu_pd(blawk_vlog_invc + 8);
+    T.lhi0 = _mm512_loadu_pd(blawk_vlog_logc_hi);
+    T.lhi1 = _mm512_loadu_pd(blawk_vlog_logc_hi + 8);
+    T.llo0 = _mm512_loadu_pd(blawk_vlog_logc_lo);
+    T.llo1 = _mm512_loadu_pd(blawk_vlog_logc_lo + 8);
+    if (n == 0)
+        return;
+    __m512d prev = _mm512_set1_pd(*carry);
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512d la = log8(_mm512_loadu_pd(x + i), &T);
+        __m512d lb = log8(_mm512_loadu_pd(x + i + 8), &T);
+        _mm512_storeu_pd(out + i, _mm512_sub_pd(la, prev1(prev, la)));
+        _mm512_storeu_pd(out + i + 8, _mm512_sub_pd(lb, prev1(la, lb)));
+        prev = lb;
+    }
+    size_t last = 7; /* lane of prev holding log(x[i-1]) */
+    for (; i < n; i += 8) {
+        size_t m = n - i;
+        __mmask8 k = m >= 8 ? (__mmask8)0xff : (__mmask8)((1u << m) - 1u);
+        __m512d l = log8(_mm512_maskz_loadu_pd(k, x + i), &T);
+        _mm512_mask_storeu_pd(out + i, k, _mm512_sub_pd(l, prev1(prev, l)));
+        prev = l;
+        last = m >= 8 ? 7 : m - 1;
+    }
+    double lanes[8];
+    _mm512_storeu_pd(lanes, prev);
+    *carry = lanes[last];
+}
+
 typedef struct {
     __m512d thi0, thi1, tlo0, tlo1;
 } exp_tab;

@@ -94,6 +94,17 @@ void blawk_vlog_scalar(double *out, const double *x, size_t n)
         out[i] = log_one(x[i]);
 }
 
+void blawk_vdlog1_scalar(double *out, const double *x, double *carry, size_t n)
+{
+    double prev = *carry;
+    for (size_t i = 0; i < n; i++) {
+        const double l = log_one(x[i]);
+        out[i] = l - prev;
+        prev = l;
+    }
+    *carry = prev;
+}
+
 /* ------------------------------------------------------------------ exp */
 
 static inline double pow2i(int e) /* 2^e for -1022 <= e <= 1023 */

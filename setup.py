@@ -37,6 +37,11 @@ class CMakeBuildExt(build_ext):
     def run(self) -> None:
         build_dir = Path(self.build_temp).resolve() / "cmake"
         build_dir.mkdir(parents=True, exist_ok=True)
+        # pip builds in a fresh isolated environment each time: a cache from an
+        # earlier build names a cmake/ninja that no longer exists, so configure anew
+        # (ninja still skips the objects whose commands did not change)
+        (build_dir / "CMakeCache.txt").unlink(missing_ok=True)
+        shutil.rmtree(build_dir / "CMakeFiles", ignore_errors=True)
         flag = lambda name: "ON" if os.environ.get(name, "") not in ("", "0") else "OFF"  # noqa: E731
         cfg = [
             _cmake(), "-S", str(ROOT), "-B", str(build_dir),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -86,3 +88,9 @@ def same_ieee(a: np.ndarray, b: np.ndarray) -> bool:
         return False
     na, nb = np.isnan(a), np.isnan(b)
     return bool(np.array_equal(na, nb)) and same_bits(a[~na], b[~nb])
+
+
+# A Python command for subprocess tests that imports the *installed* blawk even
+# when run from the repository root (whose blawk/ has no compiled _core unless
+# the install is editable): -P keeps the current directory off sys.path.
+PYTHON = [sys.executable, "-P"] if sys.version_info >= (3, 11) else [sys.executable]

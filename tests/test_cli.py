@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import PYTHON
 
 import blawk
 from blawk import cli
@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def blawk_cmd(*args: str, stdin: str | None = None,
               cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "blawk.cli", *args], capture_output=True,
+    return subprocess.run([*PYTHON, "-m", "blawk.cli", *args], capture_output=True,
                           text=True, input=stdin, cwd=cwd, timeout=120)
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 
 import pytest
+from conftest import PYTHON
 
 import blawk
 from blawk import _core
@@ -15,7 +15,7 @@ from blawk import _core
 def run_py(code: str, **env: str) -> subprocess.CompletedProcess[str]:
     e = {k: v for k, v in os.environ.items() if k != "BLAWK_ISA"}
     e.update(env)
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=e,
+    return subprocess.run([*PYTHON, "-c", code], capture_output=True, text=True, env=e,
                           timeout=60)
 
 

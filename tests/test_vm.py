@@ -7,6 +7,7 @@ import pytest
 from conftest import EDGE_LENGTHS, B, random_validity, same_ieee
 
 import blawk
+import blawk.registry
 from blawk import _core
 
 
@@ -228,3 +229,35 @@ def test_program_validation_never_crashes() -> None:
         p.run([(x, None)], [(np.empty(10), None)], 10)  # nullable output without bitmap
     with pytest.raises(ValueError):
         p.run([(x, None)], [(np.empty(9), None)], 10)
+
+
+def _ref_unary(name: str, x: np.ndarray) -> np.ndarray:
+    if name in ("log", "exp"):
+        return _core.kernel_unary(name, x, "scalar")
+    with np.errstate(all="ignore"):
+        return {"sqrt": np.sqrt, "abs": np.abs, "neg": np.negative}[name](x)
+
+
+_BIN = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide}
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 63, 64, 65, B - 1, B, B + 1, 3000])
+@pytest.mark.parametrize("kind", ["none", "all", "null", "mixed"])
+def test_every_map_op_with_nulls(isa: str, n: int, kind: str) -> None:
+    from conftest import random_mixed
+
+    rng = np.random.default_rng(n + 17 * len(kind))
+    x, y = random_mixed(rng, n), random_mixed(rng, n)
+    okx = random_validity(rng, n, kind)
+    oky = random_validity(rng, n, "sparse" if kind != "none" else "none")
+    cx = blawk.Column(x, valid=okx) if okx is not None else blawk.Column(x)
+    cy = blawk.Column(y, valid=oky) if oky is not None else blawk.Column(y)
+    vx = np.ones(n, bool) if okx is None else okx
+    vy = np.ones(n, bool) if oky is None else oky
+    for name in ("log", "exp", "sqrt", "abs", "neg"):
+        check(getattr(blawk, name)(cx), _ref_unary(name, x), vx)
+    for op, f in _BIN.items():
+        with np.errstate(all="ignore"):
+            check(blawk.registry.lookup(op).call([cx, cy]).collect(), f(x, y), vx & vy)
+            check((blawk.registry.lookup(op).call([cx, 2.5])).collect(), f(x, 2.5), vx)
+            check((blawk.registry.lookup(op).call([-0.0, cx])).collect(), f(-0.0, x), vx)

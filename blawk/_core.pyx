@@ -155,17 +155,19 @@ cdef const blawk_kernels *_table(str isa) except NULL:
     return blawk_kernels_for(i)
 
 
+cdef blawk_unary_fn _unary(str name, str isa) except NULL:
+    cdef const blawk_kernels *k = _table(isa)
+    if name == "neg": return k.neg
+    if name == "abs": return k.abs
+    if name == "sqrt": return k.sqrt
+    if name == "log": return k.log
+    if name == "exp": return k.exp
+    raise ValueError(f"no unary kernel {name!r}")
+
+
 def kernel_unary(str name, const double[::1] x, str isa):
     """Run one ISA's unary kernel directly on x (testing aid); returns a new array."""
-    cdef const blawk_kernels *k = _table(isa)
-    cdef blawk_unary_fn f
-    if name == "neg": f = k.neg
-    elif name == "abs": f = k.abs
-    elif name == "sqrt": f = k.sqrt
-    elif name == "log": f = k.log
-    elif name == "exp": f = k.exp
-    else:
-        raise ValueError(f"no unary kernel {name!r}")
+    cdef blawk_unary_fn f = _unary(name, isa)
     cdef size_t n = x.shape[0]
     out = np.empty(n, dtype=np.float64)
     cdef double[::1] o = out
@@ -177,15 +179,7 @@ def kernel_unary(str name, const double[::1] x, str isa):
 
 def kernel_inplace(str name, double[::1] x, str isa):
     """Run a unary kernel with out == x (testing aid for the aliasing contract)."""
-    cdef const blawk_kernels *k = _table(isa)
-    cdef blawk_unary_fn f
-    if name == "neg": f = k.neg
-    elif name == "abs": f = k.abs
-    elif name == "sqrt": f = k.sqrt
-    elif name == "log": f = k.log
-    elif name == "exp": f = k.exp
-    else:
-        raise ValueError(f"no unary kernel {name!r}")
+    cdef blawk_unary_fn f = _unary(name, isa)
     cdef size_t n = x.shape[0]
     if n:
         with nogil:

@@ -123,43 +123,54 @@ static inline __m256d log4_any(__m256d x)
     return _mm256_blendv_pd(res, nanq, _mm256_cmp_pd(x, x, _CMP_UNORD_Q));
 }
 
-void blawk_vlog_avx2(double *out, const double *x, size_t n)
+/* Tail of fewer than 8 elements: the general path on a padded copy
+ * (pad value 1); writes 8 logs into buf. */
+static inline void log_tail(double buf[8], const double *x, size_t m)
+{
+    for (int j = 0; j < 8; j++)
+        buf[j] = 1.0;
+    memcpy(buf, x, m * sizeof *x);
+    _mm256_storeu_pd(buf, log4_any(_mm256_loadu_pd(buf)));
+    _mm256_storeu_pd(buf + 4, log4_any(_mm256_loadu_pd(buf + 4)));
+}
+
+/* log of the 8 doubles at p, as two vectors: the fast path when no lane is
+ * zero, negative, subnormal, inf or NaN, else the general one. */
+static inline void log8_at(const double *p, __m256d *ya, __m256d *yb)
 {
     const char *t = (const char *)blawk_vlog_rows;
+    uint64_t b[8];
+    for (int j = 0; j < 8; j++)
+        b[j] = bits_at(p + j);
+    __m256d xa = _mm256_loadu_pd(p);
+    __m256d xb = _mm256_loadu_pd(p + 4);
+    __m256i u = _mm256_or_si256(log_unusual(xa), log_unusual(xb));
+    if (_mm256_testz_si256(u, u)) {
+        *ya = log4_core(xa, t + LOG_ROW_OFFSET(b[0]), t + LOG_ROW_OFFSET(b[1]),
+                        t + LOG_ROW_OFFSET(b[2]), t + LOG_ROW_OFFSET(b[3]), 0,
+                        _mm256_setzero_pd());
+        *yb = log4_core(xb, t + LOG_ROW_OFFSET(b[4]), t + LOG_ROW_OFFSET(b[5]),
+                        t + LOG_ROW_OFFSET(b[6]), t + LOG_ROW_OFFSET(b[7]), 0,
+                        _mm256_setzero_pd());
+    } else {
+        *ya = log4_any(xa);
+        *yb = log4_any(xb);
+    }
+}
+
+void blawk_vlog_avx2(double *out, const double *x, size_t n)
+{
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
-        uint64_t b[8];
-        for (int j = 0; j < 8; j++)
-            b[j] = bits_at(x + i + j);
-        __m256d xa = _mm256_loadu_pd(x + i);
-        __m256d xb = _mm256_loadu_pd(x + i + 4);
-        __m256i u = _mm256_or_si256(log_unusual(xa), log_unusual(xb));
-        if (_mm256_testz_si256(u, u)) {
-            __m256d ya = log4_core(xa, t + LOG_ROW_OFFSET(b[0]), t + LOG_ROW_OFFSET(b[1]),
-                                   t + LOG_ROW_OFFSET(b[2]), t + LOG_ROW_OFFSET(b[3]),
-                                   0, _mm256_setzero_pd());
-            __m256d yb = log4_core(xb, t + LOG_ROW_OFFSET(b[4]), t + LOG_ROW_OFFSET(b[5]),
-                                   t + LOG_ROW_OFFSET(b[6]), t + LOG_ROW_OFFSET(b[7]),
-                                   0, _mm256_setzero_pd());
-            _mm256_storeu_pd(out + i, ya);
-            _mm256_storeu_pd(out + i + 4, yb);
-        } else {
-            __m256d ya = log4_any(xa);
-            __m256d yb = log4_any(xb);
-            _mm256_storeu_pd(out + i, ya);
-            _mm256_storeu_pd(out + i + 4, yb);
-        }
+        __m256d ya, yb;
+        log8_at(x + i, &ya, &yb);
+        _mm256_storeu_pd(out + i, ya);
+        _mm256_storeu_pd(out + i + 4, yb);
     }
     if (i < n) {
-        /* tail: the general path on a padded copy */
-        double buf[8] = {1, 1, 1, 1, 1, 1, 1, 1};
-        size_t m = n - i;
-        memcpy(buf, x + i, m * sizeof *x);
-        __m256d ya = log4_any(_mm256_loadu_pd(buf));
-        __m256d yb = log4_any(_mm256_loadu_pd(buf + 4));
-        _mm256_storeu_pd(buf, ya);
-        _mm256_storeu_pd(buf + 4, yb);
-        memcpy(out + i, buf, m * sizeof *x);
+        double buf[8];
+        log_tail(buf, x + i, n - i);
+        memcpy(out + i, buf, (n - i) * sizeof *x);
     }
 }
 
@@ -175,28 +186,11 @@ void blawk_vdlog1_avx2(double *out, const double *x, double *carry, size_t n)
 {
     if (n == 0)
         return;
-    const char *t = (const char *)blawk_vlog_rows;
     __m256d prev = _mm256_set1_pd(*carry), rprev = prev;
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
-        uint64_t b[8];
-        for (int j = 0; j < 8; j++)
-            b[j] = bits_at(x + i + j);
-        __m256d xa = _mm256_loadu_pd(x + i);
-        __m256d xb = _mm256_loadu_pd(x + i + 4);
-        __m256i u = _mm256_or_si256(log_unusual(xa), log_unusual(xb));
         __m256d ya, yb;
-        if (_mm256_testz_si256(u, u)) {
-            ya = log4_core(xa, t + LOG_ROW_OFFSET(b[0]), t + LOG_ROW_OFFSET(b[1]),
-                           t + LOG_ROW_OFFSET(b[2]), t + LOG_ROW_OFFSET(b[3]), 0,
-                           _mm256_setzero_pd());
-            yb = log4_core(xb, t + LOG_ROW_OFFSET(b[4]), t + LOG_ROW_OFFSET(b[5]),
-                           t + LOG_ROW_OFFSET(b[6]), t + LOG_ROW_OFFSET(b[7]), 0,
-                           _mm256_setzero_pd());
-        } else {
-            ya = log4_any(xa);
-            yb = log4_any(xb);
-        }
+        log8_at(x + i, &ya, &yb);
         const __m256d ra = rot1(ya), rb = rot1(yb);
         _mm256_storeu_pd(out + i, _mm256_sub_pd(ya, prev1(rprev, ra)));
         _mm256_storeu_pd(out + i + 4, _mm256_sub_pd(yb, prev1(ra, rb)));
@@ -207,12 +201,10 @@ void blawk_vdlog1_avx2(double *out, const double *x, double *carry, size_t n)
     _mm256_storeu_pd(lanes, prev);
     double last = lanes[3];
     if (i < n) {
-        /* tail: the general path on a padded copy, then the scalar difference */
-        double buf[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+        /* tail: logs of a padded copy, then the scalar difference */
+        double buf[8];
         size_t m = n - i;
-        memcpy(buf, x + i, m * sizeof *x);
-        _mm256_storeu_pd(buf, log4_any(_mm256_loadu_pd(buf)));
-        _mm256_storeu_pd(buf + 4, log4_any(_mm256_loadu_pd(buf + 4)));
+        log_tail(buf, x + i, m);
         for (size_t j = 0; j < m; j++) {
             out[i + j] = buf[j] - last;
             last = buf[j];

@@ -63,7 +63,7 @@ static inline __m512d log8(__m512d x, const log_tab *T)
     return _mm512_fixupimm_pd(res, x, _mm512_set1_epi64(LOG_FIXUP), 0);
 }
 
-void blawk_vlog_avx512(double *out, const double *x, size_t n)
+static inline log_tab load_log_tab(void)
 {
     log_tab T;
     T.invc0 = _mm512_loadu_pd(blawk_vlog_invc);
@@ -72,6 +72,12 @@ void blawk_vlog_avx512(double *out, const double *x, size_t n)
     T.lhi1 = _mm512_loadu_pd(blawk_vlog_logc_hi + 8);
     T.llo0 = _mm512_loadu_pd(blawk_vlog_logc_lo);
     T.llo1 = _mm512_loadu_pd(blawk_vlog_logc_lo + 8);
+    return T;
+}
+
+void blawk_vlog_avx512(double *out, const double *x, size_t n)
+{
+    const log_tab T = load_log_tab();
     size_t i = 0;
     for (; i + 16 <= n; i += 16) {
         __m512d a = _mm512_loadu_pd(x + i);
@@ -98,13 +104,7 @@ static inline __m512d prev1(__m512d p, __m512d c)
  * its neighbour in registers, so there is no intermediate array at all. */
 void blawk_vdlog1_avx512(double *out, const double *x, double *carry, size_t n)
 {
-    log_tab T;
-    T.invc0 = _mm512_loadu_pd(blawk_vlog_invc);
-    T.invc1 = _mm512_loadu_pd(blawk_vlog_invc + 8);
-    T.lhi0 = _mm512_loadu_pd(blawk_vlog_logc_hi);
-    T.lhi1 = _mm512_loadu_pd(blawk_vlog_logc_hi + 8);
-    T.llo0 = _mm512_loadu_pd(blawk_vlog_logc_lo);
-    T.llo1 = _mm512_loadu_pd(blawk_vlog_logc_lo + 8);
+    const log_tab T = load_log_tab();
     if (n == 0)
         return;
     __m512d prev = _mm512_set1_pd(*carry);

@@ -1,9 +1,10 @@
 """The one operation registry.
 
-Every operation is declared here once: canonical name, aliases, operands,
-parameters with keyword names and defaults, kind, null rule, docstring and a
-runnable example.  The language builtins, the Python functions and methods,
-``blawk ops`` and the reference docs all come from this table.
+Every operation is declared once (in the modules of :mod:`blawk.ops`, through
+:func:`register`): canonical name, aliases, operands, parameters with keyword
+names and defaults, kind, null rule, docstring and a runnable example.  The
+language builtins, the Python functions and methods, ``blawk ops`` and the
+reference docs all come from this table.
 
 Kinds: ``map`` (elementwise), ``lag`` (reads back in time), ``structural``
 (tables, files).  Later kinds: window, scan, reduce.
@@ -251,93 +252,6 @@ def names() -> list[str]:
     return sorted(_ALIASES)
 
 
-def _unary(name: str, doc: str, example: str, result: Any, aliases: tuple[str, ...] = ()) -> None:
-    register(OpSpec(name=name, kind="map", operands=("x",), doc=doc, example=example,
-                    example_result=result, aliases=aliases))
-
-
-_unary("log", "Natural logarithm (blawk's own vector log, <= 1 ULP). log(0) = -inf, "
-       "log(x<0) = NaN.", "(log 1)", 0.0)
-_unary("exp", "e raised to x (<= 1 ULP); overflows to +inf, underflows to 0.", "(exp 0)", 1.0)
-_unary("sqrt", "Square root, correctly rounded; sqrt(-0.0) = -0.0, sqrt(x<0) = NaN.",
-       "(sqrt 16)", 4.0)
-_unary("abs", "Absolute value (clears the sign bit, also of NaN).", "(abs -2.5)", 2.5)
-_unary("neg", "Negation (flips the sign bit: neg 0.0 = -0.0).", "(neg 3)", -3.0)
-
-
-def _binary(name: str, alias: str, doc: str, example: str, result: Any, min_operands: int,
-            unary: Callable[[Expr], Any] | None, pyname: str) -> None:
-    register(OpSpec(name=name, kind="map", operands=("a", "b"), doc=doc, example=example,
-                    example_result=result, aliases=(alias,), variadic=True,
-                    min_operands=min_operands, python_name=pyname,
-                    extra={"unary": unary} if unary else {}))
-
-
-_binary("+", "add", "Sum of columns and/or numbers, folded left: (+ a b c) = ((a + b) + c).",
-        "(+ 1 2 3)", 6.0, 2, None, "add")
-_binary("-", "sub", "Difference, folded left; with one argument, negation.", "(- 10 4 1)", 5.0,
-        1, lambda x: _maybe_fold(Expr("neg", (x,))), "sub")
-_binary("*", "mul", "Product, folded left: (* a b c) = ((a * b) * c).", "(* 2 3)", 6.0, 2,
-        None, "mul")
-_binary("/", "div", "Quotient, folded left; with one argument, 1/x.  1/0 = inf, 0/0 = NaN.",
-        "(/ 1 4)", 0.25, 1, lambda x: _maybe_fold(Expr("/", (const_node(1.0), x))), "div")
-
-register(OpSpec(
-    name="dlog", kind="lag", operands=("x",),
-    params=(Param("lag", 1, check_lag, "how many rows back (>= 0)"),),
-    doc="Log return: ln x[i] - ln x[i-lag], computed with one log per element. "
-        "Null for i < lag and wherever x[i] or x[i-lag] is null.",
-    example="(dlog (column 1 1 2) 1)", example_result=[None, 0.0, 0.6931471805599453],
-    null_rule="lag: null for i < lag and where x[i] or x[i-lag] is null",
-))
-
-
-# ------------------------------------------------------------ structural ops
-
-
-def _load_csv(path: Any) -> Any:
-    if not isinstance(path, str):
-        raise TypeMismatch(f"path must be a string, got {type(path).__name__}", op="load-csv")
-    from .io_csv import load_csv
-
-    return load_csv(path)
-
-
-def _col(table: Any, name: Any) -> Any:
-    from .table import Table
-
-    if not isinstance(table, Table):
-        raise TypeMismatch(f"table must be a table, got {type(table).__name__}", op="col")
-    if not isinstance(name, str):
-        raise TypeMismatch(f"name must be a string, got {type(name).__name__}", op="col")
-    return table.column(name)
-
-
-def _column(*values: Any) -> Column:
-    vals = []
-    for i, v in enumerate(values):
-        if v is None or isinstance(v, (int, float)) and not isinstance(v, bool):
-            vals.append(v)
-        else:
-            raise TypeMismatch(f"element {i + 1} must be a number, got {type(v).__name__}",
-                               op="column")
-    return Column(vals)
-
-
-register(OpSpec(
-    name="load-csv", kind="structural", operands=("path",), impl=_load_csv,
-    doc="Read a CSV file into a table (first column a date index if it parses as dates).",
-    example='(load-csv "examples/data/prices.csv")', example_result=None,
-    null_rule="configured null tokens (NA, N/A, empty, NaN, null) become nulls",
-    python_name="load_csv",
-))
-register(OpSpec(
-    name="col", kind="structural", operands=("table", "name"), impl=_col,
-    doc="The column `name` of a table.", example='(col (load-csv "examples/data/prices.csv") "px")',
-    example_result=None, null_rule="unchanged", python_name="table_col",
-))
-register(OpSpec(
-    name="column", kind="structural", operands=("values",), impl=_column, variadic=True,
-    doc="A column from literal numbers (nil for null).", example="(column 1 2 3)",
-    example_result=[1.0, 2.0, 3.0], null_rule="nil elements are null", python_name="column",
-))
+# The declarations live in blawk/ops/ (one module per family); importing the
+# package registers them all.  Imported last: those modules use the machinery above.
+from . import ops as _ops  # noqa: E402,F401

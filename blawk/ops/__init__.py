@@ -1,0 +1,6 @@
+"""The operation declarations, one module per family.
+
+Importing this package registers every op in :mod:`blawk.registry`.
+"""
+
+from . import arith, lag, table  # noqa: F401

@@ -372,3 +372,9 @@ def kernel_lag1(str name, const double[::1] a, double prev, str isa):
         with nogil:
             f(&o[0], &a[0], prev, n)
     return out
+
+
+# Kernel families with carried state have their testing entry points in their
+# own include files.
+include "_window.pxi"
+include "_reduce.pxi"

@@ -1,0 +1,71 @@
+/*
+ * window.h -- rolling-window kernels with state carried across blocks (internal).
+ *
+ * A window op sees the stream of a column block by block.  Its state object
+ * holds everything it needs from the past (the last `window` values and
+ * their validity, running moments, deques, ...), so the VM just calls
+ * blawk_win_block for consecutive pieces of the column, in order.
+ *
+ * Semantics (DESIGN.md "Null rules"):
+ *   - the window of row i is rows [i-window+1, i] (past_only: [i-window, i-1]);
+ *   - nulls are skipped: only valid values count; out[i] is null when fewer
+ *     than min_periods valid values are in the window (min_periods >= 1);
+ *   - a NaN or +-inf inside a window affects only the windows that contain it
+ *     (NaN/inf counts are kept beside the running sums; never let one NaN
+ *     poison later windows);
+ *   - a window of identical values has exactly zero variance;
+ *   - results must stay accurate where naive running sums fail (windows over
+ *     1e9+{1,2,3} give std 1.0).
+ * The value written under a null output slot is unspecified (write 0.0).
+ */
+#ifndef BLAWK_WINDOW_H
+#define BLAWK_WINDOW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "blawk.h"
+
+typedef enum blawk_win_kind {
+    BLAWK_WIN_SUM = 0,
+    BLAWK_WIN_MEAN,
+    BLAWK_WIN_VAR,      /* ddof from params (default 1, sample variance) */
+    BLAWK_WIN_STD,
+    BLAWK_WIN_MIN,
+    BLAWK_WIN_MAX,
+    BLAWK_WIN_COUNT,    /* number of valid values; never null (min_periods ignored) */
+    BLAWK_WIN_MEDIAN,
+    BLAWK_WIN_SKEW,     /* adjusted Fisher-Pearson (pandas' rolling skew) */
+    BLAWK_WIN_KURT,     /* excess kurtosis, bias-corrected (pandas' rolling kurt) */
+    BLAWK_WIN_ZSCORE,   /* (x[i] - mean) / std of the window (std with ddof) */
+    BLAWK_WIN_KIND_COUNT_
+} blawk_win_kind;
+
+typedef struct blawk_win_params {
+    int32_t kind;          /* blawk_win_kind */
+    int64_t window;        /* >= 1 */
+    int64_t min_periods;   /* 1 <= min_periods (values > window mean "never") */
+    int32_t ddof;          /* VAR/STD/ZSCORE: 0 or 1 */
+    int32_t past_only;     /* 1: the window excludes the current row */
+} blawk_win_params;
+
+typedef struct blawk_win_state blawk_win_state;
+
+/* Allocate a state; BLAWK_ERR_ARG for bad params, BLAWK_ERR_NOMEM. */
+blawk_status blawk_win_new(const blawk_win_params *p, blawk_win_state **out);
+void blawk_win_free(blawk_win_state *s);
+
+/*
+ * Process the next n elements of the stream.  x: n values; x_valid: bitmap of
+ * those n elements starting at bit 0 (NULL = all valid).  out: n values;
+ * out_valid: ceil(n/64) words, fully written (tail bits zero).  n may be any
+ * size; calling it on consecutive pieces gives the same bits as one call.
+ */
+void blawk_win_block(blawk_win_state *s, double *out, uint64_t *out_valid, const double *x,
+                     const uint64_t *x_valid, size_t n);
+
+/* Feed n elements without producing output (to warm a state up on the rows
+ * just before a thread's range).  Same state effect as blawk_win_block. */
+void blawk_win_feed(blawk_win_state *s, const double *x, const uint64_t *x_valid, size_t n);
+
+#endif

@@ -235,7 +235,6 @@ def table_from_arrow(obj: Any, *, index: str | bool | None = "auto", source: str
     index column, else the first column if it holds dates or timestamps), a
     column name, or False/None (no index: row numbers).
     """
-    pa = _pa()
     tbl = _to_arrow_table(obj)
     names = tbl.column_names
     where = f"{source}: " if source else ""

@@ -104,7 +104,22 @@ keyword = Keyword
 Loc = tuple["Source", int, int]
 
 
-class Source:
+try:  # the compiled layout (blawk/lang/_fastread.pyx): fast to build from C
+    from ._fastread import FormBase as _FormBase
+    from ._fastread import SourceBase as _SourceBase
+except ImportError:  # pragma: no cover - an uncompiled tree: the same fields in Python
+
+    class _FormBase(list):  # type: ignore[no-redef]
+        __slots__ = ("src", "start", "end", "locs")
+
+        def __reduce__(self) -> tuple[Any, ...]:
+            return (type(self), (list(self),))
+
+    class _SourceBase:  # type: ignore[no-redef]
+        __slots__ = ("text", "file", "begin", "_offsets", "_lines")
+
+
+class Source(_SourceBase):
     """One source text and its name, with token positions computed on demand.
 
     The reader records token *indices*; ``offset(i)`` gives the character offset
@@ -112,7 +127,7 @@ class Source:
     tokens ``first..last``.
     """
 
-    __slots__ = ("text", "file", "begin", "_offsets", "_lines")
+    __slots__ = ()
 
     def __init__(self, text: str, file: str, begin: int = 0,
                  offsets: list[int] | None = None) -> None:
@@ -170,7 +185,7 @@ class Source:
         return f"<Source {self.file!r}, {len(self.text)} characters>"
 
 
-class SList(list):
+class SList(_FormBase):
     """A list form: a ``list`` that knows where it was read from.
 
     ``src`` is the :class:`Source` (None for lists built at run time),
@@ -178,7 +193,7 @@ class SList(list):
     rewriting (``->``, macros) carry ``locs``: one location per element.
     """
 
-    __slots__ = ("src", "start", "end", "locs")
+    __slots__ = ()
 
     src: Source | None
     start: int

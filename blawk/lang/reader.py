@@ -39,7 +39,7 @@ import sys
 from ..errors import ReadError
 from .forms import Keyword, SList, Source, SVector, Symbol
 
-__all__ = ["read", "read_one", "token_end", "token_offsets"]
+__all__ = ["read", "read_one", "read_py", "token_end", "token_offsets"]
 
 QUOTE = Symbol("quote")
 QUASIQUOTE = Symbol("quasiquote")
@@ -83,17 +83,15 @@ _CACHE: dict[str, object] = {}
 _CACHE_LIMIT = 100_000
 
 
-def read(text: str, file: str = "<string>") -> SList:
-    """Read every form of ``text``; returns the list of top-level forms.
+def read_py(text: str, file: str = "<string>") -> SList:
+    """The reference reader, in Python: what :func:`read` does, more slowly.
 
-    The result is an :class:`SList` whose ``child_span(i)`` locates top-level
-    form ``i`` (atoms included).  Malformed text raises
-    :class:`~blawk.errors.ReadError` with the line and column.
+    :func:`read` runs the compiled reader (blawk/lang/_fastread.pyx), which gives
+    the same forms and spans and falls back to this one to report malformed text.
 
     Example:
-        >>> prog = read("(+ 1 2)\\n; done\\nfoo", "f.blawk")
-        >>> len(prog), str(prog.child_span(1))
-        (2, 'f.blawk:3:1')
+        >>> read_py("(a 'b)") == read("(a 'b)")
+        True
     """
     if not isinstance(text, str):
         raise TypeError(f"read() needs a str, got {type(text).__name__}")
@@ -397,3 +395,35 @@ def _string(t: str, src: Source, i: int) -> str:
         shown = "\\" + (c if c.isprintable() else f"x{ord(c):02x}")
         raise _error(f"unknown escape '{shown}' in string (known: \\n \\t \\r \\\" \\\\ "
                      f"\\uXXXX)", src, i, delta=1 + j, width=2)
+
+
+# ------------------------------------------------------------------ the compiled reader
+
+try:
+    from . import _fastread
+except ImportError:  # pragma: no cover - an uncompiled tree reads with the reference
+    _fastread = None  # type: ignore[assignment]
+
+if _fastread is not None:
+    _fastread.configure(SList, SVector, Source, QUOTE, QUASIQUOTE, UNQUOTE, UNQUOTE_SPLICING,
+                        _CACHE, _CACHE_LIMIT, _atom, read_py)
+    _read_impl = _fastread.read
+else:  # pragma: no cover
+    _read_impl = read_py
+
+FAST = _fastread is not None  # whether read() runs the compiled reader
+
+
+def read(text: str, file: str = "<string>") -> SList:
+    """Read every form of ``text``; returns the list of top-level forms.
+
+    The result is an :class:`SList` whose ``child_span(i)`` locates top-level
+    form ``i`` (atoms included).  Malformed text raises
+    :class:`~blawk.errors.ReadError` with the line and column.
+
+    Example:
+        >>> prog = read("(+ 1 2)\\n; done\\nfoo", "f.blawk")
+        >>> len(prog), str(prog.child_span(1))
+        (2, 'f.blawk:3:1')
+    """
+    return _read_impl(text, file)

@@ -5,8 +5,8 @@ Every kernel call releases the GIL.  Nothing here interprets data; the
 Python layers above decide what to run.
 """
 
-from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
-from libc.stdlib cimport free, malloc
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
+from libc.stdlib cimport calloc, free, malloc
 
 import numpy as np
 
@@ -40,6 +40,9 @@ cdef extern from "blawk.h":
         uint32_t b
         int64_t lag
         double imm
+        int32_t kind
+        int32_t flags
+        int64_t arg
 
     ctypedef struct blawk_program:
         const blawk_instr *code
@@ -48,13 +51,23 @@ cdef extern from "blawk.h":
         uint32_t n_regs
         uint32_t n_outputs
         const uint32_t *out_regs
+        uint32_t n_scalars
+
+    ctypedef struct blawk_run_opts:
+        double *scalars
+        uint8_t *scalars_valid
+        int threads
 
     ctypedef enum blawk_opcode:
         BLAWK_OP_NOP, BLAWK_OP_COPY, BLAWK_OP_NEG, BLAWK_OP_ABS, BLAWK_OP_SQRT,
         BLAWK_OP_LOG, BLAWK_OP_EXP, BLAWK_OP_ADD, BLAWK_OP_SUB, BLAWK_OP_MUL,
         BLAWK_OP_DIV, BLAWK_OP_ADD_S, BLAWK_OP_SUB_S, BLAWK_OP_RSUB_S,
         BLAWK_OP_MUL_S, BLAWK_OP_DIV_S, BLAWK_OP_RDIV_S, BLAWK_OP_DIFF,
-        BLAWK_OP_RATIO, BLAWK_OP_SHIFT, BLAWK_OP_DLOG1, BLAWK_OP_COUNT_
+        BLAWK_OP_RATIO, BLAWK_OP_SHIFT, BLAWK_OP_DLOG1, BLAWK_OP_WINDOW,
+        BLAWK_OP_SCAN, BLAWK_OP_REDUCE, BLAWK_OP_COUNT_
+    int BLAWK_F_SREG
+    int BLAWK_F_PAST_ONLY
+    int BLAWK_F_TWO_INPUTS
 
     const char *blawk_status_str(blawk_status s)
     int blawk_isa_available(blawk_isa isa)
@@ -66,8 +79,10 @@ cdef extern from "blawk.h":
     blawk_status blawk_program_check(const blawk_program *p)
     blawk_status blawk_program_may_null(const blawk_program *p, const uint8_t *inputs_nullable,
                                         uint8_t *out)
-    blawk_status blawk_vm_run(const blawk_program *p, const blawk_col *inputs,
-                              blawk_col *outputs, size_t n) nogil
+    blawk_status blawk_program_may_null_s(const blawk_program *p, const uint8_t *inputs_nullable,
+                                          const uint8_t *scalars_valid, uint8_t *out)
+    blawk_status blawk_vm_exec(const blawk_program *p, const blawk_col *inputs,
+                               blawk_col *outputs, size_t n, const blawk_run_opts *opts) nogil
 
 cdef extern from "kernels/kernels.h":
     ctypedef void (*blawk_unary_fn)(double *out, const double *a, size_t n) noexcept nogil
@@ -93,8 +108,12 @@ OPCODES = {
     "add_s": BLAWK_OP_ADD_S, "sub_s": BLAWK_OP_SUB_S, "rsub_s": BLAWK_OP_RSUB_S,
     "mul_s": BLAWK_OP_MUL_S, "div_s": BLAWK_OP_DIV_S, "rdiv_s": BLAWK_OP_RDIV_S,
     "diff": BLAWK_OP_DIFF, "ratio": BLAWK_OP_RATIO, "shift": BLAWK_OP_SHIFT,
-    "dlog1": BLAWK_OP_DLOG1,
+    "dlog1": BLAWK_OP_DLOG1, "window": BLAWK_OP_WINDOW, "scan": BLAWK_OP_SCAN,
+    "reduce": BLAWK_OP_REDUCE,
 }
+F_SREG = BLAWK_F_SREG
+F_PAST_ONLY = BLAWK_F_PAST_ONLY
+F_TWO_INPUTS = BLAWK_F_TWO_INPUTS
 
 _ISA_NAMES = ("scalar", "avx2", "avx512")
 
@@ -229,10 +248,12 @@ def kernel_scalar(str name, const double[::1] a, double s, str isa):
 
 
 cdef class Program:
-    """A checked VM program: instructions (op, dst, a, b, lag, imm) and bindings.
+    """A checked VM program: instructions and bindings.
 
-    Registers [0, n_inputs) are the inputs; `out_regs` lists the registers bound
-    to the outputs, in order.  Built once by the planner and reused.
+    An instruction is (op, dst, a, b, lag, imm) or (op, dst, a, b, lag, imm,
+    kind, flags, arg); see blawk.h.  Registers [0, n_inputs) are the inputs;
+    `out_regs` lists the registers bound to the outputs, in order; REDUCE
+    instructions write scalar registers [0, n_scalars).
     """
 
     cdef blawk_instr *code
@@ -241,26 +262,32 @@ cdef class Program:
     cdef readonly int n_inputs
     cdef readonly int n_outputs
     cdef readonly int n_regs
+    cdef readonly int n_scalars
     cdef readonly list instructions
 
-    def __cinit__(self, list code, int n_inputs, int n_regs, list out_regs):
+    def __cinit__(self, list code, int n_inputs, int n_regs, list out_regs, int n_scalars=0):
         self.code = NULL
         self.out_regs = NULL
         cdef Py_ssize_t i
         cdef Py_ssize_t nc = len(code)
         cdef Py_ssize_t no = len(out_regs)
-        self.code = <blawk_instr *>malloc(max(nc, 1) * sizeof(blawk_instr))
-        self.out_regs = <uint32_t *>malloc(max(no, 1) * sizeof(uint32_t))
+        self.code = <blawk_instr *>calloc(max(nc, 1), sizeof(blawk_instr))
+        self.out_regs = <uint32_t *>calloc(max(no, 1), sizeof(uint32_t))
         if self.code == NULL or self.out_regs == NULL:
             raise MemoryError()
         for i in range(nc):
-            op, dst, a, b, lag, imm = code[i]
+            ins = code[i]
+            op = ins[0]
             self.code[i].op = OPCODES[op] if isinstance(op, str) else op
-            self.code[i].dst = dst
-            self.code[i].a = a
-            self.code[i].b = b
-            self.code[i].lag = lag
-            self.code[i].imm = imm
+            self.code[i].dst = ins[1]
+            self.code[i].a = ins[2]
+            self.code[i].b = ins[3]
+            self.code[i].lag = ins[4]
+            self.code[i].imm = ins[5]
+            if len(ins) > 6:
+                self.code[i].kind = ins[6]
+                self.code[i].flags = ins[7]
+                self.code[i].arg = ins[8]
         for i in range(no):
             self.out_regs[i] = out_regs[i]
         self.prog.code = self.code
@@ -269,9 +296,11 @@ cdef class Program:
         self.prog.n_regs = n_regs
         self.prog.n_outputs = <uint32_t>no
         self.prog.out_regs = self.out_regs
+        self.prog.n_scalars = n_scalars
         self.n_inputs = n_inputs
         self.n_outputs = <int>no
         self.n_regs = n_regs
+        self.n_scalars = n_scalars
         self.instructions = list(code)
         _check(blawk_program_check(&self.prog), "program")
 
@@ -279,30 +308,41 @@ cdef class Program:
         free(self.code)
         free(self.out_regs)
 
-    def may_null(self, list inputs_nullable):
-        """Which outputs can hold nulls, given which inputs carry a bitmap."""
+    def may_null(self, list inputs_nullable, scalars_valid=None):
+        """Which outputs can hold nulls, given which inputs carry a bitmap and
+        (optionally) which scalar registers are valid."""
         if len(inputs_nullable) != self.n_inputs:
             raise ValueError("one flag per input expected")
         cdef uint8_t *fin = <uint8_t *>malloc(max(self.n_inputs, 1))
         cdef uint8_t *fout = <uint8_t *>malloc(max(self.n_outputs, 1))
+        cdef const uint8_t[::1] sv
+        cdef const uint8_t *svp = NULL
         cdef int i
         try:
             if fin == NULL or fout == NULL:
                 raise MemoryError()
             for i in range(self.n_inputs):
                 fin[i] = 1 if inputs_nullable[i] else 0
-            _check(blawk_program_may_null(&self.prog, fin, fout), "may_null")
+            if scalars_valid is not None and self.n_scalars:
+                sv = scalars_valid
+                if sv.shape[0] < self.n_scalars:
+                    raise ValueError("one validity flag per scalar register expected")
+                svp = &sv[0]
+            _check(blawk_program_may_null_s(&self.prog, fin, svp, fout), "may_null")
             return [bool(fout[i]) for i in range(self.n_outputs)]
         finally:
             free(fin)
             free(fout)
 
-    def run(self, list inputs, list outputs, size_t n):
+    def run(self, list inputs, list outputs, size_t n, scalars=None, scalars_valid=None,
+            int threads=1):
         """Run over columns of length n.
 
         inputs/outputs: lists of (values, valid) with values a 1-D contiguous
         float64 array of length n and valid a uint64 array of ceil(n/64) words
         or None.  Output arrays must be writable; the VM fills them.
+        scalars (float64) / scalars_valid (uint8): the scalar registers, read by
+        F_SREG ops and written by REDUCE (required when n_scalars > 0).
         """
         if len(inputs) != self.n_inputs or len(outputs) != self.n_outputs:
             raise ValueError("wrong number of inputs or outputs")
@@ -315,6 +355,21 @@ cdef class Program:
         cdef size_t words = (n + 63) >> 6
         cdef blawk_status st
         cdef int i
+        cdef blawk_run_opts opts
+        cdef double[::1] sc
+        cdef uint8_t[::1] scv
+        opts.scalars = NULL
+        opts.scalars_valid = NULL
+        opts.threads = threads
+        if self.n_scalars:
+            if scalars is None or scalars_valid is None:
+                raise ValueError("this program needs scalar registers")
+            sc = scalars
+            scv = scalars_valid
+            if sc.shape[0] < self.n_scalars or scv.shape[0] < self.n_scalars:
+                raise ValueError("too few scalar registers")
+            opts.scalars = &sc[0]
+            opts.scalars_valid = &scv[0]
         keep = []  # hold the memoryviews while the VM runs
         try:
             if cin == NULL or cout == NULL:
@@ -350,7 +405,7 @@ cdef class Program:
                     cout[i].valid = &mout[0] if words else NULL
                     keep.append(mout)
             with nogil:
-                st = blawk_vm_run(&self.prog, cin, cout, n)
+                st = blawk_vm_exec(&self.prog, cin, cout, n, &opts)
             _check(st, "vm")
         finally:
             free(cin)

@@ -202,10 +202,10 @@ def test_plan_cache_reused() -> None:
     from blawk import planner
 
     e1 = blawk.col("a").dlog(3) * 7
-    p1, _ = planner.plan([e1])
+    p1, _, _ = planner.plan([e1])
     c = blawk.Column([1.0, 2.0, 3.0, 4.0])
     e2 = blawk.dlog(blawk.col("zz"), 3) * 7
-    p2, _ = planner.plan([e2])
+    p2, _, _ = planner.plan([e2])
     assert p1 is p2  # same structure, other leaf
     assert blawk.compute(blawk.dlog(c, 3) * 7).to_list()[3] == pytest.approx(np.log(4) * 7)
 

@@ -76,6 +76,9 @@ cdef extern from "blawk.h":
     blawk_status blawk_set_isa(blawk_isa isa)
     const char *blawk_isa_name(blawk_isa isa)
     size_t blawk_null_count(const uint64_t *valid, size_t n) nogil
+    void *blawk_pool_get(size_t bytes)
+    void blawk_pool_put(void *p, size_t bytes)
+    void blawk_pool_trim()
     blawk_status blawk_program_check(const blawk_program *p)
     blawk_status blawk_program_may_null(const blawk_program *p, const uint8_t *inputs_nullable,
                                         uint8_t *out)
@@ -132,6 +135,57 @@ def _isa_index(str name):
         return _ISA_NAMES.index(name)
     except ValueError:
         raise ValueError(f"unknown ISA {name!r}; expected one of {', '.join(_ISA_NAMES)}") from None
+
+
+cdef class _PoolBuffer:
+    """Memory from blawk's buffer pool, exposed to numpy (freed back to the pool)."""
+
+    cdef void *ptr
+    cdef size_t nbytes
+    cdef Py_ssize_t shape[1]
+    cdef Py_ssize_t strides[1]
+    cdef bytes fmt
+    cdef Py_ssize_t itemsize
+
+    def __cinit__(self, size_t count, str kind):
+        self.itemsize = 8
+        self.fmt = b"d" if kind == "d" else b"Q"
+        self.nbytes = count * 8
+        self.ptr = blawk_pool_get(self.nbytes)
+        if self.ptr == NULL:
+            raise MemoryError(f"cannot allocate {self.nbytes} bytes")
+        self.shape[0] = <Py_ssize_t>count
+        self.strides[0] = 8
+
+    def __getbuffer__(self, Py_buffer *view, int flags):
+        view.buf = self.ptr
+        view.obj = self
+        view.len = <Py_ssize_t>self.nbytes
+        view.readonly = 0
+        view.itemsize = 8
+        view.format = self.fmt
+        view.ndim = 1
+        view.shape = self.shape
+        view.strides = self.strides
+        view.suboffsets = NULL
+        view.internal = NULL
+
+    def __releasebuffer__(self, Py_buffer *view):
+        pass
+
+    def __dealloc__(self):
+        blawk_pool_put(self.ptr, self.nbytes)
+
+
+def empty(size_t count, str kind="d"):
+    """A new 64-byte aligned array of `count` float64 ("d") or uint64 ("Q")
+    values, uninitialised, from the buffer pool."""
+    return np.asarray(_PoolBuffer(count, kind))
+
+
+def pool_trim():
+    """Give every pooled buffer back to the system."""
+    blawk_pool_trim()
 
 
 def available_isas():
@@ -334,6 +388,47 @@ cdef class Program:
             free(fin)
             free(fout)
 
+    def execute(self, list inputs, size_t n, out=None, scalars=None, scalars_valid=None,
+                int threads=1):
+        """Allocate the outputs (from the pool; `out` for output 0 if given), run,
+        and return [(values, bitmap or None, null_count)] per output.
+
+        The one-call path of the planner: null analysis, allocation, the VM and
+        the null counts without going back to Python in between.
+        """
+        cdef int i
+        cdef int nin = self.n_inputs
+        cdef uint8_t fin[64]
+        cdef uint8_t fout[64]
+        cdef const uint8_t[::1] sv
+        cdef const uint8_t *svp = NULL
+        if nin > 64 or self.n_outputs > 64:
+            raise ValueError("execute supports up to 64 inputs and outputs")
+        if len(inputs) != nin:
+            raise ValueError("wrong number of inputs")
+        for i in range(nin):
+            fin[i] = 0 if inputs[i][1] is None else 1
+        if scalars_valid is not None and self.n_scalars:
+            sv = scalars_valid
+            svp = &sv[0]
+        _check(blawk_program_may_null_s(&self.prog, fin, svp, fout), "may_null")
+        cdef size_t words = (n + 63) >> 6
+        outs = []
+        for i in range(self.n_outputs):
+            vals = out if (i == 0 and out is not None) else np.asarray(_PoolBuffer(n, "d"))
+            bm = np.asarray(_PoolBuffer(words, "Q")) if fout[i] else None
+            outs.append((vals, bm))
+        self.run(inputs, outs, n, scalars, scalars_valid, threads)
+        cdef const uint64_t[::1] mv
+        res = []
+        for vals, bm in outs:
+            if bm is None or n == 0:
+                res.append((vals, None, 0))
+            else:
+                mv = bm
+                res.append((vals, bm, blawk_null_count(&mv[0], n)))
+        return res
+
     def run(self, list inputs, list outputs, size_t n, scalars=None, scalars_valid=None,
             int threads=1):
         """Run over columns of length n.
@@ -433,3 +528,12 @@ def kernel_lag1(str name, const double[::1] a, double prev, str isa):
 # own include files.
 include "_window.pxi"
 include "_reduce.pxi"
+
+
+def overlaps(const double[::1] a, const double[::1] b):
+    """Do the memory ranges of two contiguous float64 arrays overlap?"""
+    if a.shape[0] == 0 or b.shape[0] == 0:
+        return False
+    cdef size_t a0 = <size_t>&a[0]
+    cdef size_t b0 = <size_t>&b[0]
+    return a0 < b0 + <size_t>b.shape[0] * 8 and b0 < a0 + <size_t>a.shape[0] * 8

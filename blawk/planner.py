@@ -111,9 +111,16 @@ def set_threads(n: int | None) -> None:
     _THREADS[0] = n
 
 
+_DEFAULT_THREADS: list[int] = []
+
+
 def get_threads() -> int:
     """The thread count the VM uses now."""
-    return _THREADS[0] or default_threads()
+    if _THREADS[0]:
+        return _THREADS[0]
+    if not _DEFAULT_THREADS:
+        _DEFAULT_THREADS.append(default_threads())
+    return _DEFAULT_THREADS[0]
 
 
 # ------------------------------------------------------------------ the plan
@@ -482,7 +489,7 @@ def _bind(leaf: Expr, inputs: dict[str, Any]) -> tuple[np.ndarray, np.ndarray | 
         return v.values, v.validity, v
     if isinstance(v, np.ndarray):
         arr = np.ascontiguousarray(as_float64(v, f"input {name!r}"))
-        if arr.ctypes.data % 8:  # C needs doubles on their natural alignment
+        if not arr.flags.aligned:  # C needs doubles on their natural alignment
             arr = arr.copy()
         return arr, None, arr
     if isinstance(v, (list, tuple)):
@@ -567,7 +574,7 @@ def _run(outputs: list[Expr], inputs: dict[str, Any], out: np.ndarray | None) ->
             raise TypeMismatch("out= must be a 1-D float64 numpy array", op="compute")
         if len(out) != n:
             raise ShapeError(f"out= has length {len(out)}, the result has {n}", op="compute")
-        if not out.flags.writeable or not out.flags.c_contiguous or out.ctypes.data % 8:
+        if not out.flags.writeable or not out.flags.c_contiguous or not out.flags.aligned:
             raise BadParameter("out= must be writable, contiguous and 8-byte aligned",
                                op="compute")
     # values by node position
@@ -577,8 +584,8 @@ def _run(outputs: list[Expr], inputs: dict[str, Any], out: np.ndarray | None) ->
         if k == "leaf":
             data[i] = (bound[li][0], bound[li][1])
             li += 1
-    scalars = np.zeros(max(p.n_scalars, 1))
-    svalid = np.zeros(max(p.n_scalars, 1), dtype=np.uint8)
+    scalars = np.zeros(p.n_scalars) if p.n_scalars else None
+    svalid = np.zeros(p.n_scalars, dtype=np.uint8) if p.n_scalars else None
     threads = get_threads()
     copy_back = None
 
@@ -609,7 +616,7 @@ def _run(outputs: list[Expr], inputs: dict[str, Any], out: np.ndarray | None) ->
         if j in result_buf:
             return result_buf[j]
         if out is not None and j == col_results[0]:
-            if any(np.shares_memory(out, b[0]) for b in bound):
+            if any(_core.overlaps(out, b[0]) for b in bound):
                 vals, copy_back = aligned_empty(n), out  # over an input: compute aside
             else:
                 vals = out
@@ -618,18 +625,31 @@ def _run(outputs: list[Expr], inputs: dict[str, Any], out: np.ndarray | None) ->
         result_buf[j] = vals
         return vals
 
-    for si, st in enumerate(p.stages):
-        run_host(p.host[si])
-        ins = [data[j] for j in st.inputs]
-        may_null = st.program.may_null([m is not None for _, m in ins], svalid)
-        dests: list[tuple[np.ndarray, np.ndarray | None]] = []
-        for j, nullable in zip(st.outputs, may_null, strict=True):
-            vals = buffer_for(j)
-            words = aligned_empty(bitmap_words(n), np.uint64) if nullable else None
-            dests.append((vals, words))
-        st.program.run(ins, dests, n, scalars, svalid, threads)
-        for j, d in zip(st.outputs, dests, strict=True):
-            data[j] = d
+    nulls: dict[int, int] = {}
+    if len(p.stages) == 1 and not p.host[0] and not p.alias:
+        # the common case in one call to C: null analysis, allocation, the VM
+        st = p.stages[0]
+        target = None
+        if out is not None:
+            target = buffer_for(st.outputs[0]) if st.outputs[0] == col_results[0] else None
+        done = st.program.execute([data[j] for j in st.inputs], n, target, scalars, svalid,
+                                  threads)
+        for j, (v, m, c) in zip(st.outputs, done, strict=True):
+            data[j] = (v, m)
+            nulls[j] = c
+    else:
+        for si, st in enumerate(p.stages):
+            run_host(p.host[si])
+            ins = [data[j] for j in st.inputs]
+            may_null = st.program.may_null([m is not None for _, m in ins], svalid)
+            dests: list[tuple[np.ndarray, np.ndarray | None]] = []
+            for j, nullable in zip(st.outputs, may_null, strict=True):
+                vals = buffer_for(j)
+                words = aligned_empty(bitmap_words(n), np.uint64) if nullable else None
+                dests.append((vals, words))
+            st.program.run(ins, dests, n, scalars, svalid, threads)
+            for j, d in zip(st.outputs, dests, strict=True):
+                data[j] = d
     for rest in p.host[len(p.stages):]:
         run_host(rest)
     if copy_back is not None:
@@ -640,7 +660,7 @@ def _run(outputs: list[Expr], inputs: dict[str, Any], out: np.ndarray | None) ->
     for i in p.results:
         if p.kinds[i] == "col":
             v, w = data[i]
-            res.append(Column._wrap(v.view(), w))
+            res.append(Column._wrap(v.view(), w, nulls.get(i)))
         else:
             s = p.scalar_slot[i]
             res.append(float(scalars[s]) if svalid[s] else None)

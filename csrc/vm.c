@@ -22,6 +22,7 @@
  * lag rings exactly as a single thread would have.
  */
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "blawk.h"
@@ -31,6 +32,13 @@
 #include "kernels/window.h"
 
 enum { REG_INPUT = 0, REG_SCRATCH = 1, REG_OUTPUT = 2 };
+
+/* Aligned, not zeroed: block registers are written before they are read. */
+static void *alloc_raw(size_t bytes)
+{
+    bytes = (bytes + BLAWK_ALIGN - 1) & ~(size_t)(BLAWK_ALIGN - 1);
+    return aligned_alloc(BLAWK_ALIGN, bytes ? bytes : BLAWK_ALIGN);
+}
 
 typedef struct reg {
     /* current block */
@@ -428,8 +436,8 @@ static blawk_status worker_init(worker *w, const run_ctx *ctx)
     w->carry = blawk_alloc((p->n_code + 1) * sizeof(double));
     w->wins = blawk_alloc((p->n_code + 1) * sizeof(blawk_win_state *));
     w->scans = blawk_alloc((p->n_code + 1) * sizeof(blawk_scan_state *));
-    w->sink_v = blawk_alloc(BLAWK_BLOCK * sizeof(double));
-    w->sink_m = blawk_alloc(BLAWK_BLOCK_WORDS * sizeof(uint64_t));
+    w->sink_v = alloc_raw(BLAWK_BLOCK * sizeof(double));
+    w->sink_m = alloc_raw(BLAWK_BLOCK_WORDS * sizeof(uint64_t));
     if (!w->regs || !w->carry || !w->wins || !w->scans || !w->sink_v || !w->sink_m)
         return BLAWK_ERR_NOMEM;
     for (uint32_t r = 0; r < nr; r++) {
@@ -454,8 +462,11 @@ static blawk_status worker_init(worker *w, const run_ctx *ctx)
             g->ring = elems;
             g->keep_bits = 1;
         }
-        g->store_v = blawk_alloc(elems * sizeof(double));
-        g->store_m = blawk_alloc((elems / 64) * sizeof(uint64_t));
+        /* rings start zeroed (history before row 0 reads as null); plain
+         * block registers are always written before they are read */
+        g->store_v = g->ring ? blawk_alloc(elems * sizeof(double)) : alloc_raw(elems * sizeof(double));
+        g->store_m = g->ring ? blawk_alloc((elems / 64) * sizeof(uint64_t))
+                             : alloc_raw((elems / 64) * sizeof(uint64_t));
         if (!g->store_v || !g->store_m)
             return BLAWK_ERR_NOMEM;
     }

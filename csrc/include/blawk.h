@@ -101,6 +101,16 @@ typedef struct blawk_col {
 void *blawk_alloc(size_t bytes);
 void blawk_free(void *p);
 
+/*
+ * The buffer pool: 64-byte aligned, NOT zeroed memory for results.  Big
+ * buffers given back with blawk_pool_put are kept (bounded) and handed out
+ * again for the same size, so steady-state work does not fault pages in
+ * again.  blawk_pool_put(p, bytes) needs the size that was asked for.
+ */
+void *blawk_pool_get(size_t bytes);
+void blawk_pool_put(void *p, size_t bytes);
+void blawk_pool_trim(void); /* give every pooled buffer back to the system */
+
 /* Number of bitmap words for n elements. */
 static inline size_t blawk_bitmap_words(size_t n) { return (n + 63) >> 6; }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import B, ISAS, random_validity, same_ieee
+from conftest import ISAS, B, random_validity, same_ieee
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -68,6 +68,7 @@ cdef extern from "blawk.h":
     int BLAWK_F_SREG
     int BLAWK_F_PAST_ONLY
     int BLAWK_F_TWO_INPUTS
+    int BLAWK_F_OBS
 
     const char *blawk_status_str(blawk_status s)
     int blawk_isa_available(blawk_isa isa)
@@ -117,6 +118,7 @@ OPCODES = {
 F_SREG = BLAWK_F_SREG
 F_PAST_ONLY = BLAWK_F_PAST_ONLY
 F_TWO_INPUTS = BLAWK_F_TWO_INPUTS
+F_OBS = BLAWK_F_OBS
 
 _ISA_NAMES = ("scalar", "avx2", "avx512")
 

@@ -80,6 +80,18 @@ def register_lowering(op: str, how: tuple[Any, ...]) -> None:
     LOWERING[op] = how
 
 
+def _is_lag(nd: Expr) -> bool:
+    low = LOWERING.get(nd.op)
+    return nd.op in _LAG or (low is not None and low[0] == "lag")
+
+
+def _is_lead(nd: Expr) -> bool:
+    if not _is_lag(nd):
+        return False
+    lag = dict(nd.params).get("lag", 0)
+    return isinstance(lag, int) and lag < 0
+
+
 def _is_reduce(nd: Expr) -> bool:
     low = LOWERING.get(nd.op)
     return low is not None and low[0] == "reduce"
@@ -235,9 +247,13 @@ def _stages(order: list[Expr], kinds: list[str]) -> tuple[list[int], list[int]]:
         if k in ("leaf", "const"):
             continue
         s = 0
+        lead = _is_lead(nd)
         for a in nd.args:
             j = pos[id(a)]
-            s = max(s, stage[j] if kinds[j] in ("leaf", "col") else avail[j])
+            if kinds[j] == "col" and lead:
+                s = max(s, stage[j] + 1)  # a lead reads ahead: its input must be in memory
+            else:
+                s = max(s, stage[j] if kinds[j] in ("leaf", "col") else avail[j])
         stage[i] = s
         if k == "scalar":
             # a reduction is known after its pass; a host scalar as soon as its inputs are
@@ -295,15 +311,25 @@ def _lower_node(nd: Expr, i: int, reg_of: dict[int, int], kinds: list[str],
             return [(_WITH_SCALAR[nd.op][0], dst, ref(a), sb, 0, imm, 0, flags, 0)]
         imm, flags, sb = scalar_of(a)
         return [(_WITH_SCALAR[nd.op][1], dst, ref(b), sb, 0, imm, 0, flags, 0)]
-    if nd.op == "dlog" and nd.param("lag") == 1 and pos[id(args[0])] not in logged:
+    p = dict(nd.params)
+    obs = _core.F_OBS if p.get("obs") else 0
+    if nd.op == "dlog" and p["lag"] == 1 and not obs and pos[id(args[0])] not in logged:
         # one pass: each log is differenced against its neighbour in registers
         return [("dlog1", dst, ref(args[0]), 0, 1, 0.0)]
     if nd.op in _LAG:
         pre, lagop = _LAG[nd.op]
         tmp = new_reg(fresh=True)  # read back in time: never a reused register
         return [(pre, tmp, ref(args[0]), 0, 0, 0.0),
-                (lagop, dst, tmp, 0, int(nd.param("lag")), 0.0)]
+                (lagop, dst, tmp, 0, int(p["lag"]), 0.0, 0, obs, 0)]
     low = LOWERING.get(nd.op)
+    if low is not None and low[0] == "lag":
+        _, lagop, post = low
+        lag = int(p.get("lag", low[3] if len(low) > 3 else 1))
+        if post is None:
+            return [(lagop, dst, ref(args[0]), 0, lag, 0.0, 0, obs, 0)]
+        tmp = new_reg()
+        return [(lagop, tmp, ref(args[0]), 0, lag, 0.0, 0, obs, 0),
+                (post[0], dst, tmp, 0, 0, post[1])]
     if low is None:
         raise TypeMismatch(f"operation {nd.op!r} cannot run in the VM", op=nd.op)
     if low[0] == "window":
@@ -376,8 +402,7 @@ def _compile(order: list[Expr], outputs: list[Expr]) -> Plan:
         for i in members:
             for a in order[i].args:
                 last_use[pos[id(a)]] = i
-        lag_sources = {pos[id(order[i].args[0])] for i in members
-                       if order[i].op in _LAG or order[i].op == "dlog"}
+        lag_sources = {pos[id(order[i].args[0])] for i in members if _is_lag(order[i])}
         reduces: list[int] = []
         for i in members:
             nd = order[i]
@@ -718,7 +743,8 @@ def explain(expr: Expr | list[Expr]) -> str:
                 operand = f"s{b}" if flg & _core.F_SREG else repr(imm)
                 text = f"r{dst} = {op} r{a} {operand}"
             elif op in ("diff", "ratio", "shift", "dlog1"):
-                text = f"r{dst} = {op} r{a} lag={lag}"
+                obs_txt = " (observations)" if flg & _core.F_OBS else ""
+                text = f"r{dst} = {op} r{a} lag={lag}{obs_txt}"
             elif op == "window":
                 kind = next(k for k, v in WIN_KINDS.items() if v == ins[6])
                 past = " past-only" if flg & _core.F_PAST_ONLY else ""

@@ -112,7 +112,10 @@ blawk_status blawk_program_check(const blawk_program *p)
             st = BLAWK_ERR_PROGRAM;
         } else if (uses_sreg(in) && (in->b >= p->n_scalars || swritten[in->b])) {
             st = BLAWK_ERR_PROGRAM;
-        } else if ((is_lag(op) && in->lag < 0) || (op == BLAWK_OP_DLOG1 && in->lag != 1)) {
+        } else if ((is_lag(op) && in->lag < 0 && (in->a >= p->n_inputs || (in->flags & BLAWK_F_OBS) ||
+                                                  op == BLAWK_OP_DLOG1)) ||
+                   (op == BLAWK_OP_DLOG1 && in->lag != 1)) {
+            /* a lead reads ahead: only an input's memory holds the future */
             st = BLAWK_ERR_PROGRAM;
         } else if (op == BLAWK_OP_WINDOW &&
                    (in->kind < 0 || in->kind >= BLAWK_WIN_KIND_COUNT_ || in->lag < 1 || in->arg < 1)) {
@@ -149,8 +152,8 @@ static void may_null_regs(const blawk_program *p, uint8_t *flags, const uint8_t 
             f |= flags[in->b];
         if (uses_sreg(in) && svalid && !svalid[in->b])
             f = 1;
-        if (is_lag(in->op) && in->lag > 0)
-            f = 1; /* the first `lag` elements are null */
+        if (is_lag(in->op) && (in->lag != 0 || (in->flags & BLAWK_F_OBS)))
+            f = 1; /* the first `lag` (last, for a lead) elements are null */
         if (in->op == BLAWK_OP_WINDOW)
             f = in->kind != BLAWK_WIN_COUNT;
         if (in->op == BLAWK_OP_SCAN)
@@ -282,9 +285,91 @@ static void run_map(const blawk_kernels *k, const blawk_instr *in, reg *d, const
  * Elements with g < lag are null (value 0).  History comes from the operand's
  * own memory (input/output) or from its ring (scratch).
  */
+/* f(a, b) of one lag op on one element */
+static inline double lag_apply(uint32_t op, double cur, double prev)
+{
+    return op == BLAWK_OP_DIFF ? cur - prev : op == BLAWK_OP_RATIO ? cur / prev : prev;
+}
+
+/* Lead (lag < 0) of an input: out[i] = f(x[i], x[i+k]), null past the end. */
+static void run_lead(const blawk_kernels *k, const blawk_instr *in, reg *d, const reg *a,
+                     size_t base, size_t nb, size_t n)
+{
+    const size_t ahead = (size_t)(-(in->lag + 1)) + 1; /* -lag without overflow */
+    const size_t have = base + ahead < n ? n - base - ahead : 0; /* elements with a future */
+    const size_t len = have < nb ? have : nb;
+    if (len) {
+        const double *next = a->col->values + base + ahead;
+        switch (in->op) {
+        case BLAWK_OP_DIFF: k->sub(d->v, a->v, next, len); break;
+        case BLAWK_OP_RATIO: k->div(d->v, a->v, next, len); break;
+        default: memmove(d->v, next, len * sizeof(double)); break; /* SHIFT */
+        }
+    }
+    if (len < nb)
+        memset(d->v + len, 0, (nb - len) * sizeof(double));
+    if (d->kind == REG_OUTPUT && !d->keep_bits)
+        return;
+    const size_t nw = (nb + 63) >> 6;
+    for (size_t w = 0; w < nw; w++) {
+        const size_t src = base + (w << 6) + ahead;
+        uint64_t fut;
+        if (src >= n)
+            fut = 0;
+        else if (a->col->valid)
+            fut = bits_at(a->col->valid, n, src);
+        else
+            fut = n - src >= 64 ? ~UINT64_C(0) : ((UINT64_C(1) << (n - src)) - 1);
+        d->m[w] = (a->m ? a->m[w] : ~UINT64_C(0)) & fut;
+    }
+    d->m[nw - 1] &= tail_mask(nb);
+}
+
+/* Observation mode: the lag counts valid values only.  state: the last `lag`
+ * valid values (a ring), how many were seen, where the oldest is. */
+typedef struct obs_state {
+    double *ring;
+    size_t cap, seen, pos;
+} obs_state;
+
+static void run_obs(const blawk_instr *in, reg *d, const reg *a, size_t nb, obs_state *s)
+{
+    const size_t nw = (nb + 63) >> 6;
+    uint64_t *om = d->bits;
+    for (size_t w = 0; w < nw; w++)
+        om[w] = 0;
+    for (size_t i = 0; i < nb; i++) {
+        const double x = a->v[i];
+        const int ok = a->m == NULL || ((a->m[i >> 6] >> (i & 63)) & 1);
+        d->v[i] = 0.0;
+        if (!ok)
+            continue;
+        if (s->cap == 0) { /* lag 0 */
+            d->v[i] = lag_apply(in->op, x, x);
+            om[i >> 6] |= UINT64_C(1) << (i & 63);
+            continue;
+        }
+        if (s->seen >= s->cap) {
+            d->v[i] = lag_apply(in->op, x, s->ring[s->pos]);
+            om[i >> 6] |= UINT64_C(1) << (i & 63);
+        }
+        s->ring[s->pos] = x;
+        s->pos = s->pos + 1 == s->cap ? 0 : s->pos + 1;
+        s->seen++;
+    }
+    if (d->kind == REG_OUTPUT && !d->keep_bits)
+        d->m = NULL;
+    else
+        d->m = om;
+}
+
 static void run_lag(const blawk_kernels *k, const blawk_instr *in, reg *d, const reg *a,
                     size_t base, size_t nb, size_t n, double *carry)
 {
+    if (in->lag < 0) {
+        run_lead(k, in, d, a, base, nb, n);
+        return;
+    }
     const size_t lag = (size_t)in->lag;
     const int mem = a->kind != REG_SCRATCH;
 
@@ -402,6 +487,7 @@ typedef struct worker {
     double *carry;              /* per-instruction carried value (DLOG1) */
     blawk_win_state **wins;     /* per-instruction window state */
     blawk_scan_state **scans;   /* per-instruction scan state */
+    obs_state *obs;             /* per-instruction observation-mode lag state */
     double *sink_v;             /* warm-up: outputs write here instead */
     uint64_t *sink_m;
     blawk_status st;
@@ -419,6 +505,9 @@ static void worker_free(worker *w, const blawk_program *p)
         blawk_win_free(w->wins[c]);
     for (uint32_t c = 0; w->scans && c < p->n_code; c++)
         blawk_scan_free(w->scans[c]);
+    for (uint32_t c = 0; w->obs && c < p->n_code; c++)
+        blawk_free(w->obs[c].ring);
+    blawk_free(w->obs);
     blawk_free(w->regs);
     blawk_free(w->carry);
     blawk_free(w->wins);
@@ -436,9 +525,10 @@ static blawk_status worker_init(worker *w, const run_ctx *ctx)
     w->carry = blawk_alloc((p->n_code + 1) * sizeof(double));
     w->wins = blawk_alloc((p->n_code + 1) * sizeof(blawk_win_state *));
     w->scans = blawk_alloc((p->n_code + 1) * sizeof(blawk_scan_state *));
+    w->obs = blawk_alloc((p->n_code + 1) * sizeof(obs_state));
     w->sink_v = alloc_raw(BLAWK_BLOCK * sizeof(double));
     w->sink_m = alloc_raw(BLAWK_BLOCK_WORDS * sizeof(uint64_t));
-    if (!w->regs || !w->carry || !w->wins || !w->scans || !w->sink_v || !w->sink_m)
+    if (!w->regs || !w->carry || !w->wins || !w->scans || !w->obs || !w->sink_v || !w->sink_m)
         return BLAWK_ERR_NOMEM;
     for (uint32_t r = 0; r < nr; r++) {
         w->regs[r].kind = r < p->n_inputs ? REG_INPUT : REG_SCRATCH;
@@ -478,6 +568,12 @@ static blawk_status worker_init(worker *w, const run_ctx *ctx)
                                          .min_periods = in->arg, .ddof = BLAWK_DDOF(in->flags),
                                          .past_only = (in->flags & BLAWK_F_PAST_ONLY) != 0};
             st = blawk_win_new(&wp, &w->wins[c]);
+        } else if (is_lag(in->op) && (in->flags & BLAWK_F_OBS)) {
+            const size_t cap = (uint64_t)in->lag > ctx->n ? ctx->n : (size_t)in->lag;
+            w->obs[c].cap = cap;
+            w->obs[c].ring = blawk_alloc((cap + 1) * sizeof(double));
+            if (!w->obs[c].ring)
+                st = BLAWK_ERR_NOMEM;
         } else if (in->op == BLAWK_OP_SCAN) {
             const blawk_scan_params sp = {.kind = in->kind, .alpha = in->imm, .limit = in->arg};
             st = blawk_scan_new(&sp, &w->scans[c]);
@@ -532,7 +628,9 @@ static blawk_status run_block(worker *w, size_t blk, int warm)
         reg *d = &w->regs[in->dst];
         if (d->kind == REG_SCRATCH || d->keep_bits)
             d->m = d->bits;
-        if (is_lag(in->op)) {
+        if (is_lag(in->op) && (in->flags & BLAWK_F_OBS)) {
+            run_obs(in, d, a, nb, &w->obs[c]);
+        } else if (is_lag(in->op)) {
             run_lag(ctx->k, in, d, a, base, nb, ctx->n, &w->carry[c]);
         } else if (in->op == BLAWK_OP_WINDOW || in->op == BLAWK_OP_SCAN) {
             uint64_t *om = d->bits ? d->bits : w->sink_m;
@@ -657,7 +755,9 @@ blawk_status blawk_vm_exec(const blawk_program *p, const blawk_col *inputs, blaw
         const blawk_instr *in = &p->code[k];
         if (in->op == BLAWK_OP_WINDOW || in->op == BLAWK_OP_SCAN)
             sequential = 1; /* running state: one pass in order */
-        if (is_lag(in->op)) {
+        if (is_lag(in->op) && (in->flags & BLAWK_F_OBS))
+            sequential = 1; /* counts valid values from the start */
+        if (is_lag(in->op) && in->lag >= 0 && !(in->flags & BLAWK_F_OBS)) {
             size_t l = (uint64_t)in->lag >= n ? n : (size_t)in->lag;
             lagged[in->a] = 1;
             if (l > maxlag[in->a])

@@ -215,7 +215,8 @@ def test_program_validation_never_crashes() -> None:
         ([("log", 1, 5, 0, 0, 0.0)], 1, 2, [1]),  # reads an unset register
         ([("log", 0, 0, 0, 0, 0.0)], 1, 2, [1]),  # writes an input
         ([("log", 1, 0, 0, 0, 0.0), ("log", 1, 0, 0, 0, 0.0)], 1, 2, [1]),  # writes twice
-        ([("diff", 1, 0, 0, -1, 0.0)], 1, 2, [1]),  # negative lag
+        ([("log", 1, 0, 0, 0, 0.0), ("diff", 2, 1, 0, -1, 0.0)], 1, 3, [2]),  # lead of a
+        # computed register (only an input's memory holds the future)
         ([(999, 1, 0, 0, 0, 0.0)], 1, 2, [1]),  # unknown opcode
         ([("log", 1, 0, 0, 0, 0.0)], 1, 2, [0]),  # output is an input
         ([("log", 1, 0, 0, 0, 0.0)], 1, 2, [1, 1]),  # same output twice

@@ -168,7 +168,7 @@ typedef enum blawk_opcode {
     BLAWK_OP_MUL_S,            /* a * imm */
     BLAWK_OP_DIV_S,            /* a / imm */
     BLAWK_OP_RDIV_S,           /* imm / a */
-    /* lag ops: dst[i] = f(a[i], a[i-lag]), lag = `lag` >= 0 */
+    /* lag ops: dst[i] = f(a[i], a[i-lag]); lag < 0 (a lead) only on an input register */
     BLAWK_OP_DIFF,             /* a[i] - a[i-lag] */
     BLAWK_OP_RATIO,            /* a[i] / a[i-lag] */
     BLAWK_OP_SHIFT,            /* a[i-lag] */
@@ -200,6 +200,8 @@ typedef struct blawk_instr {
 #define BLAWK_F_SREG 1         /* *_S ops: the scalar is scalar register `b`, not imm */
 #define BLAWK_F_PAST_ONLY 2    /* WINDOW: the window excludes the current row */
 #define BLAWK_F_TWO_INPUTS 4   /* REDUCE: reads a and b (cov, cor, wsum, wavg) */
+#define BLAWK_F_OBS 8          /* DIFF/RATIO/SHIFT: lag over valid observations ("business
+                                  days"): a[i-lag] is the lag-th valid value before i */
 #define BLAWK_DDOF(flags) (((flags) >> 8) & 0xff)
 #define BLAWK_F_DDOF(d) ((int32_t)(d) << 8)
 

@@ -79,7 +79,12 @@ extensions = [
         libraries=["blawk", "m", "pthread"],
         extra_compile_args=["-O2"],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
-    )
+    ),
+    Extension(
+        "blawk.lang._fastread",
+        sources=["blawk/lang/_fastread.pyx"],
+        extra_compile_args=["-O2"],
+    ),
 ]
 
 setup(

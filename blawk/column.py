@@ -282,6 +282,23 @@ class Column:
                 parts.append(_fmt(float(self._values[i])))
         return f"Column(float64, n={n}, nulls={self._nulls}) [{', '.join(parts)}]"
 
+    def _repr_html_(self) -> str:
+        from .table import column_html
+
+        return column_html(self)
+
+    def __arrow_c_array__(self, requested_schema: Any = None) -> tuple[Any, Any]:
+        from .interop import column_arrow_c_array
+
+        return column_arrow_c_array(self, requested_schema)
+
+    @classmethod
+    def from_arrow(cls, obj: Any) -> Column:
+        """A Column from an Arrow array (pyarrow, polars, anything with the C data interface)."""
+        from .interop import column_from_arrow
+
+        return column_from_arrow(obj)
+
     def __reduce__(self) -> tuple[Any, ...]:
         if self._valid is None:
             return (Column, (np.array(self._values),))

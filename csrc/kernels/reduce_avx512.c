@@ -1,0 +1,49 @@
+/* AVX-512 reduction kernels: 4 accumulators of 8 lanes (compiled with -mavx512f
+ * -mavx512dq ...).  Validity bits are the lane masks themselves. */
+#include <immintrin.h>
+
+#define ISA avx512
+#define W 8
+#define V __m512d
+#define VLOAD(p) _mm512_loadu_pd(p)
+#define VSTORE(p, v) _mm512_storeu_pd((p), (v))
+#define VSET1(s) _mm512_set1_pd(s)
+#define VADD(a, b) _mm512_add_pd((a), (b))
+#define VSUB(a, b) _mm512_sub_pd((a), (b))
+#define VMUL(a, b) _mm512_mul_pd((a), (b))
+
+/* lanes by halves: j + j+4, then j + j+2, then 0+1 */
+static inline double hadd_avx512(__m512d v)
+{
+    const __m256d s4 = _mm256_add_pd(_mm512_castpd512_pd256(v), _mm512_extractf64x4_pd(v, 1));
+    const __m128d s2 = _mm_add_pd(_mm256_castpd256_pd128(s4), _mm256_extractf128_pd(s4, 1));
+    return _mm_cvtsd_f64(_mm_add_sd(s2, _mm_unpackhi_pd(s2, s2)));
+}
+
+static inline double hmul_avx512(__m512d v)
+{
+    const __m256d s4 = _mm256_mul_pd(_mm512_castpd512_pd256(v), _mm512_extractf64x4_pd(v, 1));
+    const __m128d s2 = _mm_mul_pd(_mm256_castpd256_pd128(s4), _mm256_extractf128_pd(s4, 1));
+    return _mm_cvtsd_f64(_mm_mul_sd(s2, _mm_unpackhi_pd(s2, s2)));
+}
+#define VHADD(v) hadd_avx512(v)
+#define VHMUL(v) hmul_avx512(v)
+
+#define M __mmask8
+#define MASK(bits) ((__mmask8)(bits))
+/* masked-off lanes are not read (no fault past the end) */
+#define MLOAD(p, m, f) _mm512_mask_loadu_pd((f), (m), (p))
+#define VADD_M(m, a, t) _mm512_mask_add_pd((a), (m), (a), (t))
+
+/* vrangepd min/max with the sign from the comparison: -0.0 < +0.0, and a
+ * quiet NaN operand gives the other operand (NaNs are flagged apart) */
+#define VMIN(a, x) _mm512_range_pd((a), (x), 0x4)
+#define VMAX(a, x) _mm512_range_pd((a), (x), 0x5)
+#define MINMAX_EXACT_ZEROS 1
+
+#define N __mmask8
+#define N_INIT ((__mmask8)0)
+#define N_ACC(f, x) ((__mmask8)((f) | _mm512_cmp_pd_mask((x), (x), _CMP_UNORD_Q)))
+#define N_ANY(f) ((f) != 0)
+
+#include "reduce_impl.h"

@@ -323,7 +323,7 @@ def _lower_node(nd: Expr, i: int, reg_of: dict[int, int], kinds: list[str],
                 (lagop, dst, tmp, 0, int(p["lag"]), 0.0, 0, obs, 0)]
     low = LOWERING.get(nd.op)
     if low is not None and low[0] == "lag":
-        _, lagop, post = low
+        _, lagop, post = low[:3]
         lag = int(p.get("lag", low[3] if len(low) > 3 else 1))
         if post is None:
             return [(lagop, dst, ref(args[0]), 0, lag, 0.0, 0, obs, 0)]

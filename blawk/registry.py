@@ -43,6 +43,7 @@ class Param:
     default: Any = REQUIRED
     check: Callable[[str, str, Any], Any] | None = None  # (op, param, value) -> clean value
     doc: str = ""
+    keyword_only: bool = False  # only as :name value, never positionally
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,10 @@ class OpSpec:
         if self.variadic:
             parts.append("...")
         for p in self.params:
-            parts.append(p.name if p.default is REQUIRED else f"{p.name}={p.default!r}")
+            if p.keyword_only:
+                parts.append(f":{p.name.replace('_', '-')} {_lisp(p.default)}")
+            else:
+                parts.append(p.name if p.default is REQUIRED else f"{p.name}={p.default!r}")
         return "(" + " ".join([self.name, *parts]) + ")"
 
     def bind(self, args: list[Any], kwargs: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
@@ -95,13 +99,14 @@ class OpSpec:
                 )
             return list(args), {}
         names = [*self.operands, *(p.name for p in self.params)]
-        if len(args) > len(names):
+        positional = [*self.operands, *(p.name for p in self.params if not p.keyword_only)]
+        if len(args) > len(positional):
             raise ArityError(
-                f"expects at most {len(names)} argument(s), got {len(args)}; "
+                f"expects at most {len(positional)} argument(s), got {len(args)}; "
                 f"signature {self.signature()}",
                 op=self.name,
             )
-        bound: dict[str, Any] = dict(zip(names, args, strict=False))
+        bound: dict[str, Any] = dict(zip(positional, args, strict=False))
         for k, v in kwargs.items():
             if k not in names:
                 raise ArityError(
@@ -148,6 +153,15 @@ class OpSpec:
             return self.expand(*nodes, **params)
         node = Expr(self.name, tuple(nodes), tuple(params.items()))
         return _maybe_fold(node)
+
+
+def _lisp(v: Any) -> str:
+    """A default value as the language spells it."""
+    if v is None or v is False:
+        return "nil"
+    if v is True:
+        return "t"
+    return repr(v)
 
 
 def _named(spec: OpSpec, operands: list[Any]) -> list[tuple[str, Any]]:

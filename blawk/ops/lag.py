@@ -36,7 +36,8 @@ def check_flag(op: str, param: str, v: Any) -> bool:
     raise BadParameter(f"{param} must be t or nil, got {v!r}", op=op)
 
 
-_OBS = Param("obs", False, check_flag, "lag over valid observations instead of rows")
+_OBS = Param("obs", False, check_flag, "lag over valid observations instead of rows",
+             keyword_only=True)
 _NULLS = "lag: null for i < lag (i >= n+lag for a lead) and where x[i] or x[i-lag] is null"
 
 register(OpSpec(
@@ -64,11 +65,11 @@ def _lag(name: str, op: str, post: tuple[str, float] | None, doc: str, example: 
 
 _X = "(column 1 2 4 nil 16)"
 _lag("shift", "shift", None, "x[i-lag]: the value `lag` rows back (a lead when negative).",
-     f"(shift {_X} 1)", [None, 1.0, 2.0, 4.0, None], aliases=("xprev",))
+     f"(shift {_X} 1)", [None, 1.0, 2.0, None, None], aliases=("xprev",))
 _lag("prev", "shift", None, "The previous row's value (q's prev).", f"(prev {_X})",
-     [None, 1.0, 2.0, 4.0, None], fixed=1)
+     [None, 1.0, 2.0, None, None], fixed=1)
 _lag("next", "shift", None, "The next row's value (q's next).", f"(next {_X})",
-     [2.0, 4.0, None, 16.0, None], fixed=-1)
+     [2.0, 4.0, None, None, None], fixed=-1)
 _lag("diff", "diff", None, "x[i] - x[i-lag] (q's deltas).", f"(diff {_X} :obs t)",
      [None, 1.0, 2.0, None, 12.0], aliases=("deltas",))
 _lag("ratio", "ratio", None, "x[i] / x[i-lag] (q's ratios).", f"(ratio {_X})",

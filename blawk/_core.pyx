@@ -64,7 +64,11 @@ cdef extern from "blawk.h":
         BLAWK_OP_DIV, BLAWK_OP_ADD_S, BLAWK_OP_SUB_S, BLAWK_OP_RSUB_S,
         BLAWK_OP_MUL_S, BLAWK_OP_DIV_S, BLAWK_OP_RDIV_S, BLAWK_OP_DIFF,
         BLAWK_OP_RATIO, BLAWK_OP_SHIFT, BLAWK_OP_DLOG1, BLAWK_OP_WINDOW,
-        BLAWK_OP_SCAN, BLAWK_OP_REDUCE, BLAWK_OP_COUNT_
+        BLAWK_OP_SCAN, BLAWK_OP_REDUCE, BLAWK_OP_FLOOR, BLAWK_OP_CEIL, BLAWK_OP_SIGN,
+        BLAWK_OP_LOG1P, BLAWK_OP_EXPM1, BLAWK_OP_LOG10, BLAWK_OP_LOG2, BLAWK_OP_POW,
+        BLAWK_OP_MOD, BLAWK_OP_MIN2, BLAWK_OP_MAX2, BLAWK_OP_POW_S, BLAWK_OP_RPOW_S,
+        BLAWK_OP_MOD_S, BLAWK_OP_RMOD_S, BLAWK_OP_MIN_S, BLAWK_OP_MAX_S, BLAWK_OP_ROUND_S,
+        BLAWK_OP_COUNT_
     int BLAWK_F_SREG
     int BLAWK_F_PAST_ONLY
     int BLAWK_F_TWO_INPUTS
@@ -99,6 +103,10 @@ cdef extern from "kernels/kernels.h":
         blawk_binary_fn add, sub, mul, div
         blawk_scalar_fn add_s, sub_s, rsub_s, mul_s, div_s, rdiv_s
         blawk_lag1_fn diff1, ratio1
+        void *dlog1
+        blawk_unary_fn floor, ceil, sign, log1p, expm1, log10, log2
+        blawk_binary_fn pow, mod, min2, max2
+        blawk_scalar_fn pow_s, rpow_s, mod_s, rmod_s, min_s, max_s, round_s
     const blawk_kernels *blawk_kernels_for(int isa)
 
 
@@ -113,7 +121,12 @@ OPCODES = {
     "mul_s": BLAWK_OP_MUL_S, "div_s": BLAWK_OP_DIV_S, "rdiv_s": BLAWK_OP_RDIV_S,
     "diff": BLAWK_OP_DIFF, "ratio": BLAWK_OP_RATIO, "shift": BLAWK_OP_SHIFT,
     "dlog1": BLAWK_OP_DLOG1, "window": BLAWK_OP_WINDOW, "scan": BLAWK_OP_SCAN,
-    "reduce": BLAWK_OP_REDUCE,
+    "reduce": BLAWK_OP_REDUCE, "floor": BLAWK_OP_FLOOR, "ceil": BLAWK_OP_CEIL,
+    "sign": BLAWK_OP_SIGN, "log1p": BLAWK_OP_LOG1P, "expm1": BLAWK_OP_EXPM1,
+    "log10": BLAWK_OP_LOG10, "log2": BLAWK_OP_LOG2, "pow": BLAWK_OP_POW, "mod": BLAWK_OP_MOD,
+    "min2": BLAWK_OP_MIN2, "max2": BLAWK_OP_MAX2, "pow_s": BLAWK_OP_POW_S,
+    "rpow_s": BLAWK_OP_RPOW_S, "mod_s": BLAWK_OP_MOD_S, "rmod_s": BLAWK_OP_RMOD_S,
+    "min_s": BLAWK_OP_MIN_S, "max_s": BLAWK_OP_MAX_S, "round_s": BLAWK_OP_ROUND_S,
 }
 F_SREG = BLAWK_F_SREG
 F_PAST_ONLY = BLAWK_F_PAST_ONLY
@@ -237,6 +250,13 @@ cdef blawk_unary_fn _unary(str name, str isa) except NULL:
     if name == "sqrt": return k.sqrt
     if name == "log": return k.log
     if name == "exp": return k.exp
+    if name == "floor": return k.floor
+    if name == "ceil": return k.ceil
+    if name == "sign": return k.sign
+    if name == "log1p": return k.log1p
+    if name == "expm1": return k.expm1
+    if name == "log10": return k.log10
+    if name == "log2": return k.log2
     raise ValueError(f"no unary kernel {name!r}")
 
 
@@ -269,6 +289,10 @@ def kernel_binary(str name, const double[::1] a, const double[::1] b, str isa):
     elif name == "sub": f = k.sub
     elif name == "mul": f = k.mul
     elif name == "div": f = k.div
+    elif name == "pow": f = k.pow
+    elif name == "mod": f = k.mod
+    elif name == "min2": f = k.min2
+    elif name == "max2": f = k.max2
     else:
         raise ValueError(f"no binary kernel {name!r}")
     if a.shape[0] != b.shape[0]:
@@ -292,6 +316,13 @@ def kernel_scalar(str name, const double[::1] a, double s, str isa):
     elif name == "mul_s": f = k.mul_s
     elif name == "div_s": f = k.div_s
     elif name == "rdiv_s": f = k.rdiv_s
+    elif name == "pow_s": f = k.pow_s
+    elif name == "rpow_s": f = k.rpow_s
+    elif name == "mod_s": f = k.mod_s
+    elif name == "rmod_s": f = k.rmod_s
+    elif name == "min_s": f = k.min_s
+    elif name == "max_s": f = k.max_s
+    elif name == "round_s": f = k.round_s
     else:
         raise ValueError(f"no scalar kernel {name!r}")
     cdef size_t n = a.shape[0]

@@ -53,11 +53,18 @@ from .expr import Expr
 
 # ------------------------------------------------------------------ lowering tables
 
-_UNARY = {"log": "log", "exp": "exp", "sqrt": "sqrt", "abs": "abs", "neg": "neg"}
-_BINARY = {"+": "add", "-": "sub", "*": "mul", "/": "div"}
+_UNARY = {"log": "log", "exp": "exp", "sqrt": "sqrt", "abs": "abs", "neg": "neg",
+          "floor": "floor", "ceil": "ceil", "sign": "sign", "log1p": "log1p",
+          "expm1": "expm1", "log10": "log10", "log2": "log2"}
+_BINARY = {"+": "add", "-": "sub", "*": "mul", "/": "div", "pow": "pow", "mod": "mod",
+           "min2": "min2", "max2": "max2"}
 # column (op) scalar, and scalar (op) column
 _WITH_SCALAR = {"+": ("add_s", "add_s"), "-": ("sub_s", "rsub_s"), "*": ("mul_s", "mul_s"),
-                "/": ("div_s", "rdiv_s")}
+                "/": ("div_s", "rdiv_s"), "pow": ("pow_s", "rpow_s"), "mod": ("mod_s", "rmod_s"),
+                "min2": ("min_s", "min_s"), "max2": ("max_s", "max_s")}
+# unary ops that are a scalar-kernel with a fixed or parameter immediate
+_UNARY_IMM = {"inv": ("rdiv_s", lambda nd: 1.0),
+              "round": ("round_s", lambda nd: float(nd.param("digits")))}
 _LAG = {"dlog": ("log", "diff")}
 _LEAVES = ("input", "column")
 
@@ -224,7 +231,7 @@ def _classify(order: list[Expr]) -> list[str]:
                 if kinds[pos[id(a)]] in ("const", "scalar"):
                     raise TypeMismatch("needs a column, got a number", op=nd.op)
             kinds.append("scalar")
-        elif nd.op in _UNARY or nd.op in _BINARY:
+        elif nd.op in _UNARY or nd.op in _BINARY or nd.op in _UNARY_IMM:
             arg_kinds = [kinds[pos[id(a)]] for a in nd.args]
             col = any(k in ("leaf", "col") for k in arg_kinds)
             kinds.append("col" if col else "scalar")
@@ -301,6 +308,9 @@ def _lower_node(nd: Expr, i: int, reg_of: dict[int, int], kinds: list[str],
 
     if nd.op in _UNARY:
         return [(_UNARY[nd.op], dst, ref(args[0]), 0, 0, 0.0)]
+    if nd.op in _UNARY_IMM:
+        kop, imm = _UNARY_IMM[nd.op]
+        return [(kop, dst, ref(args[0]), 0, 0, imm(nd))]
     if nd.op in _BINARY:
         a, b = args
         ka, kb = kinds[pos[id(a)]], kinds[pos[id(b)]]
@@ -578,6 +588,9 @@ def _host_scalar(nd: Expr, vals: list[float | None]) -> tuple[float, bool]:
     isa = _core.active_isa()
     if nd.op in _UNARY:
         return float(_core.kernel_unary(_UNARY[nd.op], arrs[0], isa)[0]), True
+    if nd.op in _UNARY_IMM:
+        kop, imm = _UNARY_IMM[nd.op]
+        return float(_core.kernel_scalar(kop, arrs[0], imm(nd), isa)[0]), True
     return float(_core.kernel_binary(_BINARY[nd.op], arrs[0], arrs[1], isa)[0]), True
 
 
@@ -694,7 +707,7 @@ def _run(outputs: list[Expr], inputs: dict[str, Any], out: np.ndarray | None) ->
 
 def fold_constant(node: Expr) -> float:
     """Evaluate an op whose arguments are all constants, with the column kernels."""
-    if node.op in _UNARY or node.op in _BINARY:
+    if node.op in _UNARY or node.op in _BINARY or node.op in _UNARY_IMM:
         v, _ = _host_scalar(node, [a.param("value") for a in node.args])
         return v
     raise TypeMismatch("x must be a column, got a number", op=node.op)

@@ -54,8 +54,15 @@ typedef struct reg {
     int keep_bits;        /* always materialise validity words (ringed, or output with a bitmap) */
 } reg;
 
-static int is_binary(uint32_t op) { return op >= BLAWK_OP_ADD && op <= BLAWK_OP_DIV; }
-static int is_scalar_op(uint32_t op) { return op >= BLAWK_OP_ADD_S && op <= BLAWK_OP_RDIV_S; }
+static int is_binary(uint32_t op)
+{
+    return (op >= BLAWK_OP_ADD && op <= BLAWK_OP_DIV) || (op >= BLAWK_OP_POW && op <= BLAWK_OP_MAX2);
+}
+static int is_scalar_op(uint32_t op)
+{
+    return (op >= BLAWK_OP_ADD_S && op <= BLAWK_OP_RDIV_S) ||
+           (op >= BLAWK_OP_POW_S && op <= BLAWK_OP_ROUND_S);
+}
 static int is_lag(uint32_t op) { return op >= BLAWK_OP_DIFF && op <= BLAWK_OP_DLOG1; }
 static int uses_sreg(const blawk_instr *in) { return is_scalar_op(in->op) && (in->flags & BLAWK_F_SREG); }
 
@@ -267,6 +274,24 @@ static void run_map(const blawk_kernels *k, const blawk_instr *in, reg *d, const
     case BLAWK_OP_MUL_S: k->mul_s(d->v, a->v, imm, nb); break;
     case BLAWK_OP_DIV_S: k->div_s(d->v, a->v, imm, nb); break;
     case BLAWK_OP_RDIV_S: k->rdiv_s(d->v, a->v, imm, nb); break;
+    case BLAWK_OP_FLOOR: k->floor(d->v, a->v, nb); break;
+    case BLAWK_OP_CEIL: k->ceil(d->v, a->v, nb); break;
+    case BLAWK_OP_SIGN: k->sign(d->v, a->v, nb); break;
+    case BLAWK_OP_LOG1P: k->log1p(d->v, a->v, nb); break;
+    case BLAWK_OP_EXPM1: k->expm1(d->v, a->v, nb); break;
+    case BLAWK_OP_LOG10: k->log10(d->v, a->v, nb); break;
+    case BLAWK_OP_LOG2: k->log2(d->v, a->v, nb); break;
+    case BLAWK_OP_POW: k->pow(d->v, a->v, b->v, nb); break;
+    case BLAWK_OP_MOD: k->mod(d->v, a->v, b->v, nb); break;
+    case BLAWK_OP_MIN2: k->min2(d->v, a->v, b->v, nb); break;
+    case BLAWK_OP_MAX2: k->max2(d->v, a->v, b->v, nb); break;
+    case BLAWK_OP_POW_S: k->pow_s(d->v, a->v, imm, nb); break;
+    case BLAWK_OP_RPOW_S: k->rpow_s(d->v, a->v, imm, nb); break;
+    case BLAWK_OP_MOD_S: k->mod_s(d->v, a->v, imm, nb); break;
+    case BLAWK_OP_RMOD_S: k->rmod_s(d->v, a->v, imm, nb); break;
+    case BLAWK_OP_MIN_S: k->min_s(d->v, a->v, imm, nb); break;
+    case BLAWK_OP_MAX_S: k->max_s(d->v, a->v, imm, nb); break;
+    case BLAWK_OP_ROUND_S: k->round_s(d->v, a->v, imm, nb); break;
     default: break;
     }
     if (d->kind == REG_OUTPUT && !d->keep_bits) {

@@ -181,6 +181,14 @@ typedef enum blawk_opcode {
     BLAWK_OP_SCAN,             /* dst = cumulative `kind` of a (alpha = imm, limit = arg) */
     BLAWK_OP_REDUCE,           /* SCALAR register dst = reduction `kind` of a (and b when
                                   BLAWK_F_TWO_INPUTS), ddof = BLAWK_DDOF(flags), q = imm */
+    /* more unary maps */
+    BLAWK_OP_FLOOR, BLAWK_OP_CEIL, BLAWK_OP_SIGN, BLAWK_OP_LOG1P, BLAWK_OP_EXPM1,
+    BLAWK_OP_LOG10, BLAWK_OP_LOG2,
+    /* more binary maps: pow, floored mod (np.mod), NaN-propagating min/max */
+    BLAWK_OP_POW, BLAWK_OP_MOD, BLAWK_OP_MIN2, BLAWK_OP_MAX2,
+    /* more maps with the scalar imm (or scalar register b with F_SREG) */
+    BLAWK_OP_POW_S, BLAWK_OP_RPOW_S, BLAWK_OP_MOD_S, BLAWK_OP_RMOD_S, BLAWK_OP_MIN_S,
+    BLAWK_OP_MAX_S, BLAWK_OP_ROUND_S, /* round to imm decimal digits, half to even */
     BLAWK_OP_COUNT_
 } blawk_opcode;
 

@@ -117,7 +117,7 @@ def col(name: str) -> Expr:
     Example:
         >>> import blawk
         >>> blawk.col("px").dlog(1)
-        Expr((dlog px :lag 1))
+        Expr((dlog px :lag 1 :obs False))
     """
     return input_node(name)
 

@@ -54,17 +54,22 @@ from .expr import Expr
 # ------------------------------------------------------------------ lowering tables
 
 _UNARY = {"log": "log", "exp": "exp", "sqrt": "sqrt", "abs": "abs", "neg": "neg",
+          "not": "not", "null?": "isnull", "valid?": "isvalid", "nan->null": "nan2null",
           "floor": "floor", "ceil": "ceil", "sign": "sign", "log1p": "log1p",
           "expm1": "expm1", "log10": "log10", "log2": "log2"}
 _BINARY = {"+": "add", "-": "sub", "*": "mul", "/": "div", "pow": "pow", "mod": "mod",
-           "min2": "min2", "max2": "max2"}
+           "min2": "min2", "max2": "max2", "<": "lt", "<=": "le", ">": "gt", ">=": "ge",
+           "=": "eq", "!=": "ne", "coalesce": "coalesce"}
 # column (op) scalar, and scalar (op) column
 _WITH_SCALAR = {"+": ("add_s", "add_s"), "-": ("sub_s", "rsub_s"), "*": ("mul_s", "mul_s"),
                 "/": ("div_s", "rdiv_s"), "pow": ("pow_s", "rpow_s"), "mod": ("mod_s", "rmod_s"),
-                "min2": ("min_s", "min_s"), "max2": ("max_s", "max_s")}
+                "min2": ("min_s", "min_s"), "max2": ("max_s", "max_s"),
+                "<": ("lt_s", "gt_s"), "<=": ("le_s", "ge_s"), ">": ("gt_s", "lt_s"),
+                ">=": ("ge_s", "le_s"), "=": ("eq_s", "eq_s"), "!=": ("ne_s", "ne_s")}
 # unary ops that are a scalar-kernel with a fixed or parameter immediate
 _UNARY_IMM = {"inv": ("rdiv_s", lambda nd: 1.0),
-              "round": ("round_s", lambda nd: float(nd.param("digits")))}
+              "round": ("round_s", lambda nd: float(nd.param("digits"))),
+              "fill": ("fill_s", lambda nd: float(nd.param("value")))}
 _LAG = {"dlog": ("log", "diff")}
 _LEAVES = ("input", "column")
 
@@ -231,7 +236,7 @@ def _classify(order: list[Expr]) -> list[str]:
                 if kinds[pos[id(a)]] in ("const", "scalar"):
                     raise TypeMismatch("needs a column, got a number", op=nd.op)
             kinds.append("scalar")
-        elif nd.op in _UNARY or nd.op in _BINARY or nd.op in _UNARY_IMM:
+        elif nd.op in _UNARY or nd.op in _BINARY or nd.op in _UNARY_IMM or nd.op == "where":
             arg_kinds = [kinds[pos[id(a)]] for a in nd.args]
             col = any(k in ("leaf", "col") for k in arg_kinds)
             kinds.append("col" if col else "scalar")
@@ -311,6 +316,12 @@ def _lower_node(nd: Expr, i: int, reg_of: dict[int, int], kinds: list[str],
     if nd.op in _UNARY_IMM:
         kop, imm = _UNARY_IMM[nd.op]
         return [(kop, dst, ref(args[0]), 0, 0, imm(nd))]
+    if nd.op == "where":
+        c, a, b = args
+        kc, ka, kb = (kinds[pos[id(v)]] for v in args)
+        if not (kc in ("leaf", "col") and ka in ("leaf", "col") and kb in ("leaf", "col")):
+            raise TypeMismatch("cond, a and b must all be columns", op="where")
+        return [("where", dst, ref(c), ref(a), 0, 0.0, 0, 0, ref(b))]
     if nd.op in _BINARY:
         a, b = args
         ka, kb = kinds[pos[id(a)]], kinds[pos[id(b)]]

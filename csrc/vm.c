@@ -27,6 +27,7 @@
 
 #include "blawk.h"
 #include "kernels/kernels.h"
+#include "kernels/logic.h"
 #include "kernels/reduce.h"
 #include "kernels/scan.h"
 #include "kernels/window.h"
@@ -56,13 +57,17 @@ typedef struct reg {
 
 static int is_binary(uint32_t op)
 {
-    return (op >= BLAWK_OP_ADD && op <= BLAWK_OP_DIV) || (op >= BLAWK_OP_POW && op <= BLAWK_OP_MAX2);
+    return (op >= BLAWK_OP_ADD && op <= BLAWK_OP_DIV) || (op >= BLAWK_OP_POW && op <= BLAWK_OP_MAX2) ||
+           (op >= BLAWK_OP_LT && op <= BLAWK_OP_NE) || op == BLAWK_OP_COALESCE || op == BLAWK_OP_WHERE;
 }
 static int is_scalar_op(uint32_t op)
 {
     return (op >= BLAWK_OP_ADD_S && op <= BLAWK_OP_RDIV_S) ||
-           (op >= BLAWK_OP_POW_S && op <= BLAWK_OP_ROUND_S);
+           (op >= BLAWK_OP_POW_S && op <= BLAWK_OP_ROUND_S) ||
+           (op >= BLAWK_OP_LT_S && op <= BLAWK_OP_NE_S) || op == BLAWK_OP_FILL_S;
 }
+/* ops whose validity is not the AND of their operands' */
+static int is_null_op(uint32_t op) { return op >= BLAWK_OP_ISNULL && op <= BLAWK_OP_WHERE; }
 static int is_lag(uint32_t op) { return op >= BLAWK_OP_DIFF && op <= BLAWK_OP_DLOG1; }
 static int uses_sreg(const blawk_instr *in) { return is_scalar_op(in->op) && (in->flags & BLAWK_F_SREG); }
 
@@ -117,6 +122,9 @@ blawk_status blawk_program_check(const blawk_program *p)
             st = BLAWK_ERR_PROGRAM;
         } else if (is_binary(op) && (in->b >= p->n_regs || !written[in->b])) {
             st = BLAWK_ERR_PROGRAM;
+        } else if (op == BLAWK_OP_WHERE &&
+                   (in->arg < 0 || (uint64_t)in->arg >= p->n_regs || !written[in->arg])) {
+            st = BLAWK_ERR_PROGRAM;
         } else if (uses_sreg(in) && (in->b >= p->n_scalars || swritten[in->b])) {
             st = BLAWK_ERR_PROGRAM;
         } else if ((is_lag(op) && in->lag < 0 && (in->a >= p->n_inputs || (in->flags & BLAWK_F_OBS) ||
@@ -161,6 +169,14 @@ static void may_null_regs(const blawk_program *p, uint8_t *flags, const uint8_t 
             f = 1;
         if (is_lag(in->op) && (in->lag != 0 || (in->flags & BLAWK_F_OBS)))
             f = 1; /* the first `lag` (last, for a lead) elements are null */
+        if (in->op == BLAWK_OP_ISNULL || in->op == BLAWK_OP_ISVALID || in->op == BLAWK_OP_FILL_S)
+            f = 0;
+        if (in->op == BLAWK_OP_NAN2NULL)
+            f = 1;
+        if (in->op == BLAWK_OP_COALESCE)
+            f = flags[in->a] && flags[in->b];
+        if (in->op == BLAWK_OP_WHERE)
+            f = flags[in->a] | flags[in->b] | flags[in->arg];
         if (in->op == BLAWK_OP_WINDOW)
             f = in->kind != BLAWK_WIN_COUNT;
         if (in->op == BLAWK_OP_SCAN)
@@ -292,6 +308,15 @@ static void run_map(const blawk_kernels *k, const blawk_instr *in, reg *d, const
     case BLAWK_OP_MIN_S: k->min_s(d->v, a->v, imm, nb); break;
     case BLAWK_OP_MAX_S: k->max_s(d->v, a->v, imm, nb); break;
     case BLAWK_OP_ROUND_S: k->round_s(d->v, a->v, imm, nb); break;
+    case BLAWK_OP_LT: case BLAWK_OP_LE: case BLAWK_OP_GT: case BLAWK_OP_GE:
+    case BLAWK_OP_EQ: case BLAWK_OP_NE:
+        blawk_k_compare(in->op - BLAWK_OP_LT, d->v, a->v, b->v, nb);
+        break;
+    case BLAWK_OP_LT_S: case BLAWK_OP_LE_S: case BLAWK_OP_GT_S: case BLAWK_OP_GE_S:
+    case BLAWK_OP_EQ_S: case BLAWK_OP_NE_S:
+        blawk_k_compare_s(in->op - BLAWK_OP_LT_S, d->v, a->v, imm, nb);
+        break;
+    case BLAWK_OP_NOT: blawk_k_not(d->v, a->v, nb); break;
     default: break;
     }
     if (d->kind == REG_OUTPUT && !d->keep_bits) {
@@ -303,6 +328,70 @@ static void run_map(const blawk_kernels *k, const blawk_instr *in, reg *d, const
         d->m = d->bits;
         memset(d->m, 0, ((nb + 63) >> 6) * sizeof(uint64_t));
     }
+}
+
+static inline int bit(const uint64_t *m, size_t i) { return m == NULL || ((m[i >> 6] >> (i & 63)) & 1); }
+static inline int truth(double x) { return x != 0.0 && x == x; }
+
+/* Ops that decide validity themselves: null tests, fill, NaN -> null,
+ * coalesce, where.  c: the third register (WHERE). */
+static void run_nullop(const blawk_instr *in, reg *d, const reg *a, const reg *b, const reg *c,
+                       size_t nb, double imm)
+{
+    const size_t nw = (nb + 63) >> 6;
+    uint64_t *om = d->bits;
+    int all_valid = 0;
+    switch (in->op) {
+    case BLAWK_OP_ISNULL:
+    case BLAWK_OP_ISVALID:
+        for (size_t i = 0; i < nb; i++)
+            d->v[i] = (bit(a->m, i) ^ (in->op == BLAWK_OP_ISNULL)) ? 1.0 : 0.0;
+        all_valid = 1;
+        break;
+    case BLAWK_OP_FILL_S:
+        for (size_t i = 0; i < nb; i++)
+            d->v[i] = bit(a->m, i) ? a->v[i] : imm;
+        all_valid = 1;
+        break;
+    case BLAWK_OP_NAN2NULL:
+        for (size_t w = 0; w < nw; w++)
+            om[w] = a->m ? a->m[w] : ~UINT64_C(0);
+        for (size_t i = 0; i < nb; i++) {
+            d->v[i] = a->v[i];
+            if (a->v[i] != a->v[i])
+                om[i >> 6] &= ~(UINT64_C(1) << (i & 63));
+        }
+        break;
+    case BLAWK_OP_COALESCE:
+        for (size_t w = 0; w < nw; w++)
+            om[w] = (a->m ? a->m[w] : ~UINT64_C(0)) | (b->m ? b->m[w] : ~UINT64_C(0));
+        for (size_t i = 0; i < nb; i++)
+            d->v[i] = bit(a->m, i) ? a->v[i] : b->v[i];
+        break;
+    default: /* WHERE */
+        for (size_t w = 0; w < nw; w++)
+            om[w] = 0;
+        for (size_t i = 0; i < nb; i++) {
+            const int t = truth(a->v[i]);
+            d->v[i] = t ? b->v[i] : c->v[i];
+            if (bit(a->m, i) && (t ? bit(b->m, i) : bit(c->m, i)))
+                om[i >> 6] |= UINT64_C(1) << (i & 63);
+        }
+        break;
+    }
+    if (all_valid || (d->kind == REG_OUTPUT && !d->keep_bits)) {
+        if (d->keep_bits || d->kind == REG_SCRATCH) {
+            for (size_t w = 0; w < nw; w++)
+                om[w] = ~UINT64_C(0);
+            d->m = d->kind == REG_SCRATCH && !d->ring ? NULL : om;
+        } else {
+            d->m = NULL;
+        }
+    } else {
+        d->m = om;
+    }
+    if (d->m)
+        d->m[nw - 1] &= tail_mask(nb);
 }
 
 /*
@@ -665,6 +754,12 @@ static blawk_status run_block(worker *w, size_t blk, int warm)
                 blawk_scan_block(w->scans[c], d->v, om, a->v, a->m, nb);
             if (d->kind == REG_OUTPUT && !d->keep_bits)
                 d->m = NULL; /* proved null-free (COUNT kinds) */
+        } else if (is_null_op(in->op)) {
+            double imm = in->imm;
+            if (uses_sreg(in))
+                imm = ctx->scalars[in->b];
+            run_nullop(in, d, a, is_binary(in->op) ? &w->regs[in->b] : NULL,
+                       in->op == BLAWK_OP_WHERE ? &w->regs[in->arg] : NULL, nb, imm);
         } else {
             double imm = in->imm;
             int imm_valid = 1;

@@ -235,3 +235,26 @@ def test_fused_equals_unfused(e: Expr, n: int, kind: str, seed: int, isa: str) -
         assert isinstance(ref, blawk.Column) and fused.equals(ref)
     else:
         assert fused == ref or (fused != fused and ref != ref)
+
+
+# ------------------------------------------------------------------ masks and nulls
+
+
+def test_masks_fuse_with_arithmetic() -> None:
+    x = blawk.Column([1.0, -2.0, float("nan"), None, 5.0])
+    got = blawk.compute((X > 0) * X + (X <= 0) * 10, x=x).to_list()
+    assert got[0] == 1.0 and got[1] == 10.0 and got[3] is None
+    assert got[2] != got[2]  # 0 * NaN is NaN: IEEE, masks do not hide it
+    assert got[4] == 5.0
+    sig = blawk.compute(blawk.where(X > 0, X, blawk.neg(X)), x=x).to_list()
+    assert sig[:2] == [1.0, 2.0] and sig[3] is None
+
+
+def test_null_tools() -> None:
+    x = blawk.Column([1.0, None, float("nan")])
+    assert blawk.isnull(x).to_list() == [0.0, 1.0, 0.0]
+    assert blawk.notnull(x).to_list() == [1.0, 0.0, 1.0]
+    assert blawk.fill(x, -1).to_list()[:2] == [1.0, -1.0]
+    assert blawk.nan_to_null(x).to_list() == [1.0, None, None]
+    y = blawk.Column([9.0, 8.0, None])
+    assert blawk.coalesce(x, y).to_list()[:2] == [1.0, 8.0]

@@ -189,6 +189,22 @@ typedef enum blawk_opcode {
     /* more maps with the scalar imm (or scalar register b with F_SREG) */
     BLAWK_OP_POW_S, BLAWK_OP_RPOW_S, BLAWK_OP_MOD_S, BLAWK_OP_RMOD_S, BLAWK_OP_MIN_S,
     BLAWK_OP_MAX_S, BLAWK_OP_ROUND_S, /* round to imm decimal digits, half to even */
+    /* comparisons and logic: results are 1.0 (true) or 0.0 (false); a value is
+     * true when it is neither 0 nor NaN (NOT, WHERE).  IEEE: any comparison
+     * with NaN is false except !=.  On 0/1 masks, and/or are min2/max2 (q's & |) */
+    BLAWK_OP_LT, BLAWK_OP_LE, BLAWK_OP_GT, BLAWK_OP_GE, BLAWK_OP_EQ, BLAWK_OP_NE,
+                                                      /* register with register */
+    BLAWK_OP_LT_S, BLAWK_OP_LE_S, BLAWK_OP_GT_S, BLAWK_OP_GE_S, BLAWK_OP_EQ_S,
+    BLAWK_OP_NE_S,                                    /* a (op) imm */
+    BLAWK_OP_NOT,
+    /* null handling */
+    BLAWK_OP_ISNULL,           /* 1.0 where a is null, else 0.0; never null */
+    BLAWK_OP_ISVALID,          /* 1.0 where a is valid; never null */
+    BLAWK_OP_FILL_S,           /* a where valid, imm where null; never null */
+    BLAWK_OP_NAN2NULL,         /* a, with NaN made null */
+    BLAWK_OP_COALESCE,         /* a where valid, else b */
+    BLAWK_OP_WHERE,            /* dst = truth(a) ? b : register `arg`; null where a is
+                                  null or the chosen side is null */
     BLAWK_OP_COUNT_
 } blawk_opcode;
 

@@ -50,6 +50,8 @@
  * valid (no mask work at all), else PART with the lane mask m (vectors with no
  * valid lane are skipped).  Bits past n are cleared, so a partial vector at
  * the end is read only where its mask says (MLOAD does not touch the rest).
+ * One lane (W == 1) visits every element below n instead, so that the
+ * portable MLOAD and VADD_M can be selects rather than unpredictable branches.
  */
 #define WALK(v, n, FULL, PART)                                                         \
     for (size_t base_ = 0; base_ < (n); base_ += 64) {                                 \
@@ -70,8 +72,8 @@
                 _Pragma("GCC unroll 32") for (int a = 0; a < NACC; a++)                \
                 {                                                                      \
                     const unsigned bits_ = (unsigned)(w_ >> (o_ + (size_t)a * W)) & LANEMASK; \
-                    if (bits_) {                                                       \
-                        const size_t i = base_ + o_ + (size_t)a * W;                   \
+                    const size_t i = base_ + o_ + (size_t)a * W;                       \
+                    if (W == 1 ? i < (n) : bits_ != 0) {                               \
                         const M m = MASK(bits_);                                       \
                         PART                                                           \
                     }                                                                  \

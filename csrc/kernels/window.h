@@ -68,4 +68,32 @@ void blawk_win_block(blawk_win_state *s, double *out, uint64_t *out_valid, const
  * just before a thread's range).  Same state effect as blawk_win_block. */
 void blawk_win_feed(blawk_win_state *s, const double *x, const uint64_t *x_valid, size_t n);
 
+/* Largest accepted window (BLAWK_ERR_ARG above it).  A state holds O(window)
+ * memory, reserved up front (pages are touched only as rows arrive). */
+#define BLAWK_WIN_MAX_WINDOW ((int64_t)1 << 31)
+
+/* ------------------------------------------------------------------------ */
+/* Internal to the window kernels: the order-statistic structure behind      */
+/* BLAWK_WIN_MEDIAN (window_median.c).  Two binary heaps of ring slots, with  */
+/* every slot's heap position recorded, so any element can be erased in      */
+/* O(log w) without lazy deletion and the memory never grows past w.         */
+/* ------------------------------------------------------------------------ */
+
+typedef struct blawk_win_medheap {
+    int64_t *lo;     /* max-heap of ring slots: the lower half */
+    int64_t *hi;     /* min-heap of ring slots: the upper half */
+    int64_t *pos;    /* pos[slot]: i+1 if lo[i] == slot, -(i+1) if hi[i] == slot, 0 absent */
+    int64_t nlo, nhi;
+} blawk_win_medheap;
+
+/* Room for `capacity` slots (0 .. capacity-1).  BLAWK_ERR_NOMEM. */
+blawk_status blawk_win_medheap_init(blawk_win_medheap *h, int64_t capacity);
+void blawk_win_medheap_free(blawk_win_medheap *h);
+/* Add / remove ring slot `slot`, whose value is vals[slot] (never NaN). */
+void blawk_win_medheap_insert(blawk_win_medheap *h, const double *vals, int64_t slot);
+void blawk_win_medheap_erase(blawk_win_medheap *h, const double *vals, int64_t slot);
+/* Median of the slots held (at least one): the middle value, or the mean of
+ * the two middle values. */
+double blawk_win_medheap_median(const blawk_win_medheap *h, const double *vals);
+
 #endif

@@ -523,3 +523,32 @@ def test_hypothesis_any_values_same_bits(values, data) -> None:
         if kind in ("min", "max", "count", "first", "last"):
             want = reference(kind, x, v, ddof=1)
             assert same(got, want) or (got == want), (kind, got, want)
+
+
+@pytest.mark.parametrize("offset", [0.0, 1e9])
+def test_skew_kurt_accuracy_with_offsets(offset: float) -> None:
+    rng = np.random.default_rng(3)
+    x = offset + rng.gamma(2.0, 1.0, 600)
+    fr = [Fraction(float(t)) for t in x]
+    n = len(fr)
+    mean = sum(fr) / n
+    d = [t - mean for t in fr]
+    m2, m3, m4 = (sum(t**k for t in d) for k in (2, 3, 4))
+    skew = n * (n - 1) ** 0.5 / (n - 2) * float(m3) / float(m2) ** 1.5
+    kurt = float(
+        Fraction(n * (n + 1) * (n - 1)) * m4 / (Fraction((n - 2) * (n - 3)) * m2 * m2)
+        - Fraction(3 * (n - 1) ** 2, (n - 2) * (n - 3))
+    )
+    for block in (1024, 1, 37):
+        assert abs(run_all_isas("skew", x, block=block) - skew) <= 1e-13
+        assert abs(run_all_isas("kurt", x, block=block) - kurt) <= 1e-13
+
+
+def test_forced_isa_is_restored() -> None:
+    before = _core.active_isa()
+    for isa in ISAS:
+        _core.reduce_run("sum", np.ones(3), isa=isa)
+        assert _core.active_isa() == before
+        with pytest.raises(_core.CoreError):
+            _core.reduce_run("var", np.ones(3), ddof=-1, isa=isa)
+        assert _core.active_isa() == before

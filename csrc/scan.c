@@ -1,0 +1,159 @@
+/*
+ * scan.c -- cumulative (scan) kernels with state carried across blocks.
+ *
+ * The contract is kernels/scan.h; docs/windows.md records the decisions.
+ * A scan is sequential by nature (row i needs the accumulator left by row
+ * i-1), so there is one portable implementation and every ISA gives the same
+ * bits; the one vector call is expsum's exp, through blawk_exp, whose results
+ * are bit-identical on every ISA.
+ *
+ * Rules (DESIGN.md "Null rules"): a null input gives a null output and leaves
+ * the accumulator unchanged; rows before the first valid value are null.
+ * Exceptions: count is never null; fill carries the last valid value into
+ * null rows.  NaN is a value: it propagates through sum/prod/ema as IEEE
+ * says, and sticks in cummax/cummin (like numpy's maximum.accumulate).
+ *
+ * The accumulators are plain sequential IEEE operations in row order, seeded
+ * with the first valid value, so sum/prod give the same bits as numpy's
+ * cumsum/cumprod over the valid values.
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include "kernels/scan.h"
+
+struct blawk_scan_state {
+    int kind;
+    int have;          /* a valid value has been seen */
+    double alpha, oma; /* EMA: alpha and 1 - alpha */
+    int64_t limit;     /* FILL */
+    int64_t gap;       /* FILL: nulls since the last valid value */
+    double acc;
+    double count;
+};
+
+blawk_status blawk_scan_new(const blawk_scan_params *p, blawk_scan_state **out)
+{
+    if (out)
+        *out = NULL;
+    if (!p || !out || p->kind < 0 || p->kind >= BLAWK_SCAN_KIND_COUNT_)
+        return BLAWK_ERR_ARG;
+    if (p->kind == BLAWK_SCAN_EMA && !(p->alpha > 0.0 && p->alpha <= 1.0))
+        return BLAWK_ERR_ARG;
+    if (p->kind == BLAWK_SCAN_FILL && p->limit < 0)
+        return BLAWK_ERR_ARG;
+    blawk_scan_state *s = calloc(1, sizeof *s);
+    if (!s)
+        return BLAWK_ERR_NOMEM;
+    s->kind = p->kind;
+    s->alpha = p->alpha;
+    s->oma = 1.0 - p->alpha;
+    s->limit = p->limit;
+    *out = s;
+    return BLAWK_OK;
+}
+
+void blawk_scan_free(blawk_scan_state *s) { free(s); }
+
+static inline int bit_at(const uint64_t *bm, size_t i)
+{
+    return bm ? (int)((bm[i >> 6] >> (i & 63)) & 1) : 1;
+}
+
+/* Does a win over b (strictly), -0.0 below +0.0? */
+static inline int beats(double a, double b, int ismax)
+{
+    if (ismax)
+        return a > b || (a == b && !signbit(a) && signbit(b));
+    return a < b || (a == b && signbit(a) && !signbit(b));
+}
+
+/* One row: returns the output validity, writes the value to *o. */
+static inline int step(blawk_scan_state *s, double v, int ok, double *o)
+{
+    switch (s->kind) {
+    case BLAWK_SCAN_COUNT:
+        s->count += ok;
+        *o = s->count;
+        return 1;
+    case BLAWK_SCAN_FILL:
+        if (ok) {
+            s->acc = v;
+            s->have = 1;
+            s->gap = 0;
+            *o = v;
+            return 1;
+        }
+        s->gap++;
+        if (s->have && (s->limit == 0 || s->gap <= s->limit)) {
+            *o = s->acc;
+            return 1;
+        }
+        *o = 0.0;
+        return 0;
+    default: break;
+    }
+    if (!ok) {
+        *o = 0.0;
+        return 0;
+    }
+    if (!s->have) {
+        s->have = 1;
+        s->acc = v;
+    } else {
+        switch (s->kind) {
+        case BLAWK_SCAN_SUM:
+        case BLAWK_SCAN_SUM1:
+        case BLAWK_SCAN_EXPSUM: s->acc = s->acc + v; break;
+        case BLAWK_SCAN_PROD: s->acc = s->acc * v; break;
+        case BLAWK_SCAN_MAX:
+        case BLAWK_SCAN_MIN:
+            /* NaN sticks: once seen, the running extreme is NaN */
+            if (!isnan(s->acc) && (isnan(v) || beats(v, s->acc, s->kind == BLAWK_SCAN_MAX)))
+                s->acc = v;
+            break;
+        case BLAWK_SCAN_EMA:
+            /* alpha == 1 is the identity (0 * inf would make NaN) */
+            s->acc = s->oma == 0.0 ? v : s->alpha * v + s->oma * s->acc;
+            break;
+        default: break;
+        }
+    }
+    *o = s->kind == BLAWK_SCAN_SUM1 ? 1.0 + s->acc : s->acc;
+    return 1;
+}
+
+void blawk_scan_block(blawk_scan_state *s, double *out, uint64_t *out_valid, const double *x,
+                      const uint64_t *x_valid, size_t n)
+{
+    if (!s || !out || !out_valid || !x || n == 0)
+        return;
+    uint64_t word = 0;
+    for (size_t i = 0; i < n; i++) {
+        double o;
+        int ok = step(s, x[i], bit_at(x_valid, i), &o);
+        out[i] = o;
+        word |= (uint64_t)ok << (i & 63);
+        if ((i & 63) == 63) {
+            out_valid[i >> 6] = word;
+            word = 0;
+        }
+    }
+    if (n & 63)
+        out_valid[n >> 6] = word;
+    if (s->kind == BLAWK_SCAN_EXPSUM) {
+        /* out holds the running sums (0.0 under nulls): exponentiate in place
+         * with the library's exp, so ecs1 gives the bits of exp(cumsum x) */
+        blawk_exp(out, out, n);
+        size_t words = (n + 63) >> 6;
+        for (size_t wd = 0; wd < words; wd++) {
+            uint64_t m = out_valid[wd];
+            size_t lim = wd + 1 < words || !(n & 63) ? 64 : (n & 63);
+            if (m == (lim == 64 ? ~UINT64_C(0) : (UINT64_C(1) << lim) - 1))
+                continue;
+            for (size_t b = 0; b < lim; b++)
+                if (!((m >> b) & 1))
+                    out[wd * 64 + b] = 0.0;
+        }
+    }
+}

@@ -1,0 +1,684 @@
+/*
+ * window.c -- rolling-window kernels with state carried across blocks.
+ *
+ * The contract is kernels/window.h; docs/windows.md has the algorithms, the
+ * error analysis and the measured speed.  In short:
+ *
+ *   sum, mean, var, std, zscore, skew, kurt
+ *       Segmented prefix/suffix sums (no running subtraction at all).  Rows
+ *       are cut into segments of `window` rows, aligned on row 0.  The window
+ *       ending at row i (in segment k) is a suffix of segment k-1 plus a
+ *       prefix of segment k.  Prefix sums of segment k are accumulated as its
+ *       rows arrive; when segment k starts, one backward pass over the ring
+ *       (which then holds exactly segment k-1) writes the suffix sums.  Every
+ *       window's sums are therefore sums of exactly its own values, built
+ *       fresh: rounding error never accumulates across windows, a NaN or inf
+ *       reaches exactly the windows that contain it, and nothing is ever
+ *       subtracted out.  O(1) amortised per row (the backward pass costs one
+ *       row's work per row), whatever the window length.
+ *       Accuracy: the moments are of d = x - a, where the anchor a is the
+ *       first row of the current segment (a value inside every window that
+ *       uses it), which removes the offset before anything is squared
+ *       (1e9 + {1, 2, 3} gives d in {-2..2}, exactly).  Prefix and suffix sums
+ *       are compensated (TwoSum), so a window's sums are within about one
+ *       rounding of the exact sums of its terms.
+ *       A window whose valid values are all equal (tracked exactly, O(1) per
+ *       row) has mean equal to that value and variance exactly 0.
+ *   min, max
+ *       Monotonic deque of (row, value): amortised O(1) per row.  NaNs are
+ *       counted beside it (a window with a NaN gives NaN).
+ *   median
+ *       Two indexed heaps (window_median.c): O(log w) per row.
+ *   count
+ *       The number of valid values in the window.
+ *
+ * All of them are ISA-independent: each row's result depends on the state
+ * the previous rows left, so they run one portable, sequential implementation
+ * and every ISA gives the same bits (as does every way of splitting the
+ * column into pieces: the segment boundaries are fixed by the row number).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels/window.h"
+
+#if defined(__GNUC__)
+#define WIN_INLINE static inline __attribute__((always_inline))
+#else
+#define WIN_INLINE static inline
+#endif
+
+struct blawk_win_state {
+    int kind;
+    int past_only;
+    int ddof;
+    int nmom;          /* moment sums kept: 1 (sum, mean), 2, 3 (skew), 4 (kurt) */
+    int64_t w;
+    int64_t need;      /* valid values a window needs for a non-null result */
+    int64_t t;         /* rows seen */
+    int64_t slot;      /* t mod w: the ring slot of the next row */
+    double *buf;       /* ring of the last w values: row j at slot j mod w */
+    uint8_t *vb;       /* their validity */
+    int64_t cnt;       /* valid values in the window ending at row t-1 */
+    int64_t nan_cnt;   /* NaNs among them (min, max, median) */
+
+    /* moments */
+    double anchor;     /* a: the moments are of d = x - a */
+    int seg_anchored;  /* the anchor is a value of the current segment */
+    double ph[4], pl[4]; /* prefix sums of d^k over the current segment (hi, lo) */
+    double *suf, *sufl; /* (w+1) x nmom: the sum of d^(k+1) over the previous
+                          segment's slots j..w-1 is suf[j*nmom+k] + sufl[j*nmom+k]
+                          (hi, lo; kept apart so the compiler does not pack them
+                          into one vector, which would lengthen the add chain);
+                          row w stays 0 (the empty suffix) */
+    int64_t last_row;  /* row of the last valid value (INT64_MIN: none yet) */
+    int64_t inv_cnt;   /* inv_n == 1.0 / inv_cnt */
+    double inv_n;
+    int64_t brk;       /* row of the valid value before the run of equal values
+                          that ends at last_row (INT64_MIN: none) */
+    double lastv;      /* the last valid value */
+    double last_fin;   /* the last finite valid value (anchor fallback) */
+    int have_fin;
+
+    /* min / max: deque of the window's candidates, oldest first */
+    int64_t *dq_row;
+    double *dq_val;
+    int64_t dq_head, dq_len;
+
+    /* median */
+    blawk_win_medheap med;
+    int have_med;
+};
+
+/* ------------------------------------------------------------- lifecycle */
+
+static int kind_moments(int kind)
+{
+    switch (kind) {
+    case BLAWK_WIN_SUM:
+    case BLAWK_WIN_MEAN: return 1;
+    case BLAWK_WIN_VAR:
+    case BLAWK_WIN_STD:
+    case BLAWK_WIN_ZSCORE: return 2;
+    case BLAWK_WIN_SKEW: return 3;
+    case BLAWK_WIN_KURT: return 4;
+    default: return 0;
+    }
+}
+
+static void *zalloc(int64_t count, size_t size)
+{
+    if (count < 1)
+        count = 1;
+    if ((uint64_t)count > SIZE_MAX / size)
+        return NULL;
+    /* calloc, not blawk_alloc: a window longer than the column must not cost
+     * its full length in touched memory; pages are touched as rows arrive */
+    return calloc((size_t)count, size);
+}
+
+blawk_status blawk_win_new(const blawk_win_params *p, blawk_win_state **out)
+{
+    if (out)
+        *out = NULL;
+    if (!p || !out)
+        return BLAWK_ERR_ARG;
+    if (p->kind < 0 || p->kind >= BLAWK_WIN_KIND_COUNT_ || p->window < 1 ||
+        p->window > BLAWK_WIN_MAX_WINDOW || p->min_periods < 1 || p->ddof < 0)
+        return BLAWK_ERR_ARG;
+
+    blawk_win_state *s = calloc(1, sizeof *s);
+    if (!s)
+        return BLAWK_ERR_NOMEM;
+    s->kind = p->kind;
+    s->past_only = p->past_only != 0;
+    s->ddof = p->ddof;
+    s->w = p->window;
+    s->nmom = kind_moments(p->kind);
+    s->last_row = INT64_MIN;
+    s->brk = INT64_MIN;
+    s->lastv = NAN;
+
+    int64_t need = p->min_periods;
+    int64_t floor = 1;
+    if (s->kind == BLAWK_WIN_VAR || s->kind == BLAWK_WIN_STD || s->kind == BLAWK_WIN_ZSCORE)
+        floor = (int64_t)s->ddof + 1;
+    else if (s->kind == BLAWK_WIN_SKEW)
+        floor = 3;
+    else if (s->kind == BLAWK_WIN_KURT)
+        floor = 4;
+    s->need = need > floor ? need : floor;
+
+    int ok = 1;
+    s->buf = zalloc(s->w, sizeof(double));
+    s->vb = zalloc(s->w, 1);
+    ok = s->buf && s->vb;
+    if (ok && s->nmom)
+        ok = (s->suf = zalloc((s->w + 1) * s->nmom, sizeof(double))) != NULL &&
+             (s->sufl = zalloc((s->w + 1) * s->nmom, sizeof(double))) != NULL;
+    if (ok && (s->kind == BLAWK_WIN_MIN || s->kind == BLAWK_WIN_MAX)) {
+        s->dq_row = zalloc(s->w, sizeof(int64_t));
+        s->dq_val = zalloc(s->w, sizeof(double));
+        ok = s->dq_row && s->dq_val;
+    }
+    if (ok && s->kind == BLAWK_WIN_MEDIAN) {
+        ok = blawk_win_medheap_init(&s->med, s->w) == BLAWK_OK;
+        s->have_med = ok;
+    }
+    if (!ok) {
+        blawk_win_free(s);
+        return BLAWK_ERR_NOMEM;
+    }
+    *out = s;
+    return BLAWK_OK;
+}
+
+void blawk_win_free(blawk_win_state *s)
+{
+    if (!s)
+        return;
+    free(s->buf);
+    free(s->vb);
+    free(s->suf);
+    free(s->sufl);
+    free(s->dq_row);
+    free(s->dq_val);
+    if (s->have_med)
+        blawk_win_medheap_free(&s->med);
+    free(s);
+}
+
+/* --------------------------------------------------------------- helpers */
+
+WIN_INLINE int bit_at(const uint64_t *bm, size_t i)
+{
+    return bm ? (int)((bm[i >> 6] >> (i & 63)) & 1) : 1;
+}
+
+/* Output one result: value (0.0 under a null) and its validity bit.  A NaN
+ * result is written as the canonical quiet NaN: IEEE leaves the payload of a
+ * NaN computed from NaNs to the operand order, which the compiler may choose
+ * differently in the feed and block paths, and the bits must not depend on
+ * how the column was split. */
+#define EMIT(i, val, okbit)                                                          \
+    do {                                                                             \
+        int ok_ = (okbit);                                                           \
+        double v_ = (val);                                                           \
+        out[i] = ok_ ? (v_ == v_ ? v_ : (double)NAN) : 0.0;                          \
+        word |= (uint64_t)ok_ << ((i) & 63);                                         \
+        if (((i) & 63) == 63) {                                                      \
+            out_valid[(i) >> 6] = word;                                              \
+            word = 0;                                                                \
+        }                                                                            \
+    } while (0)
+
+#define FLUSH(n)                                                                     \
+    do {                                                                             \
+        if ((n) & 63)                                                                \
+            out_valid[(n) >> 6] = word;                                              \
+    } while (0)
+
+/* hi + lo -> (hi, lo): error-free accumulation of t (Knuth's TwoSum). */
+WIN_INLINE void two_acc(double *hi, double *lo, double t)
+{
+    double s = *hi + t;
+    double bp = s - *hi;
+    double e = (*hi - (s - bp)) + (t - bp);
+    *hi = s;
+    *lo += e;
+}
+
+/* The rounding error of p = d*d, exactly (Dekker's product on Veltkamp's
+ * split: plain IEEE operations, so no FMA is needed and every machine gives
+ * the same bits).  Garbage only where d*d overflows, and then the sum is
+ * non-finite and its low part is ignored. */
+WIN_INLINE double sq_err(double d, double p)
+{
+    double c = 134217729.0 * d; /* 2^27 + 1 */
+    double dh = c - (c - d);
+    double dl = d - dh;
+    return ((dh * dh - p) + 2.0 * dh * dl) + dl * dl;
+}
+
+/* Accumulate d, d^2 (exactly: rounding error into the low part), d^3, d^4. */
+WIN_INLINE void add_terms(double *h, double *l, double d, int K)
+{
+    two_acc(&h[0], &l[0], d);
+    if (K >= 2) {
+        double d2 = d * d;
+        two_acc(&h[1], &l[1], d2);
+        l[1] += sq_err(d, d2);
+        if (K >= 3)
+            two_acc(&h[2], &l[2], d2 * d);
+        if (K >= 4)
+            two_acc(&h[3], &l[3], d2 * d2);
+    }
+}
+
+/* ------------------------------------------------------------ moments */
+
+/* Write the suffix sums of the previous segment (which the ring holds in
+ * slots lo_slot .. w-1) about anchor a. */
+WIN_INLINE void suffix_pass(blawk_win_state *s, double a, int64_t lo_slot, int K)
+{
+    double h[4] = {0, 0, 0, 0}, l[4] = {0, 0, 0, 0};
+    double *suf = s->suf, *sufl = s->sufl;
+    const double *buf = s->buf;
+    const uint8_t *vb = s->vb;
+    for (int64_t j = s->w - 1; j >= lo_slot; j--) {
+        if (vb[j])
+            add_terms(h, l, buf[j] - a, K);
+        for (int k = 0; k < K; k++) {
+            suf[j * K + k] = h[k];
+            sufl[j * K + k] = l[k];
+        }
+    }
+}
+
+/* Row t starts a segment (t mod w == 0).  The anchor is the segment's first
+ * finite valid value, which lies in every window that ends in the segment at
+ * or after it.  If row t is not one, the last finite value seen stands in
+ * until one arrives (mom_push); it lies in every earlier window of the
+ * segment that has a finite value at all. */
+WIN_INLINE void seg_start(blawk_win_state *s, double v, int ok, int K, int anchored)
+{
+    double a = 0.0;
+    int own = !anchored;
+    if (anchored) {
+        if (ok && isfinite(v)) {
+            a = v;
+            own = 1;
+        } else if (s->have_fin) {
+            a = s->last_fin;
+        }
+    }
+    if (s->t >= s->w)
+        suffix_pass(s, a, 0, K);
+    s->anchor = a;
+    s->seg_anchored = own;
+    for (int k = 0; k < 4; k++)
+        s->ph[k] = s->pl[k] = 0.0;
+}
+
+WIN_INLINE void mom_push(blawk_win_state *s, double v, int ok, int K, int anchored, int runs)
+{
+    int64_t sl = s->slot;
+    if (sl == 0)
+        seg_start(s, v, ok, K, anchored);
+    if (anchored && ok && !s->seg_anchored && isfinite(v)) {
+        /* The segment's first finite value: re-anchor on it.  The prefix so
+         * far holds only non-finite terms, which no anchor changes; the
+         * suffix sums still needed (slots after this one) are redone.  At
+         * most once per segment, so still O(1) amortised. */
+        if (s->t >= s->w)
+            suffix_pass(s, v, sl + 1, K);
+        s->anchor = v;
+        s->seg_anchored = 1;
+    }
+    s->cnt -= s->vb[sl];
+    s->buf[sl] = v;
+    s->vb[sl] = (uint8_t)ok;
+    if (ok) {
+        s->cnt++;
+        add_terms(s->ph, s->pl, v - s->anchor, K);
+        if (runs) {
+            if (!(v == s->lastv))
+                s->brk = s->last_row;
+            s->last_row = s->t;
+            s->lastv = v;
+            if (isfinite(v)) {
+                s->last_fin = v;
+                s->have_fin = 1;
+            }
+        }
+    }
+    s->t++;
+    s->slot = sl + 1 == s->w ? 0 : sl + 1;
+}
+
+/* Sum k of the window ending at row t-1 as an unnormalised double-double
+ * hi + *lo: the suffix pair plus the prefix pair. */
+WIN_INLINE double mom_pair(const blawk_win_state *s, int k, int K, double *lo)
+{
+    int64_t j = s->slot == 0 ? s->w : s->slot;
+    double a = s->suf[K * j + k], b = s->ph[k];
+    double hi = a + b;
+    if (!isfinite(hi)) {
+        *lo = 0.0; /* a non-finite term (or overflow): hi alone is the answer */
+        return hi;
+    }
+    double bp = hi - a;
+    double e = (a - (hi - bp)) + (b - bp);
+    *lo = e + (s->sufl[K * j + k] + s->pl[k]);
+    return hi;
+}
+
+WIN_INLINE double mom_sum(const blawk_win_state *s, int k, int K)
+{
+    double lo, hi = mom_pair(s, k, K, &lo);
+    return hi + lo;
+}
+
+/* Are the window's valid values (at least one) all the same finite value? */
+WIN_INLINE int mom_constant(const blawk_win_state *s)
+{
+    return s->brk < s->t - s->w && isfinite(s->lastv);
+}
+
+/* The centred second moment of the window (cnt = n values) from the shifted
+ * sums S1 = sum d, S2 = sum d^2 (double-doubles S1 + S1l, S2 + S2l):
+ *     M2 = S2 - S1^2 / n.
+ * The cancellation is done exactly.  m is S1/n rounded to 11 bits, so n*m
+ * (<= 31 + 11 bits) and n*m*m (<= 31 + 22 bits) are exact, and so is
+ * r = S1 - n*m (Sterbenz).  With S1 = n m + r + S1l,
+ *     M2 = (S2 - n m^2) - 2 m r - 2 m S1l - (r + S1l)^2 / n + S2l,
+ * where 2 m r is split into two exact products (r cut into 26 + 27 bits),
+ * each difference on the left is exact when it cancels heavily (Sterbenz),
+ * and the remaining terms are small enough that their roundings do not show.
+ * The anchor lies in the window, so (S1/n)^2 <= M2 and S1^2/n <= n M2: the
+ * result is within a few roundings of M2 of the exact sums.
+ * *mean_d gets S1/n (m + r/n). */
+WIN_INLINE double centred_m2(double S1, double S1l, double S2, double S2l, double n,
+                             double inv_n, double *mean_d)
+{
+    double q = S1 * inv_n;
+    double c = 4398046511105.0 * q;           /* 2^42 + 1: Veltkamp split, keep 11 bits */
+    double m = isfinite(c) ? c - (c - q) : q; /* (c overflows only where d^2 did) */
+    double r = S1 - n * m;
+    double cr = 134217729.0 * r;              /* 2^27 + 1 */
+    double r1 = isfinite(cr) ? cr - (cr - r) : r;
+    double r2 = r - r1;
+    double rr = r + S1l;
+    *mean_d = m + rr * inv_n;
+    double m2 = 2.0 * m;
+    double t = ((S2 - n * (m * m)) - m2 * r1) - m2 * r2;
+    return t + ((S2l - m2 * S1l) - rr * rr * inv_n);
+}
+
+/* The result for the window ending at row t-1 (cnt >= need).  x: the current
+ * row's value (zscore). */
+WIN_INLINE double mom_result(blawk_win_state *s, int kind, int K, double x)
+{
+    double n = (double)s->cnt;
+    if (kind == BLAWK_WIN_SUM)
+        return mom_sum(s, 0, K);
+    int cst = mom_constant(s);
+    if (kind == BLAWK_WIN_MEAN)
+        return cst ? s->lastv : mom_sum(s, 0, K) / n;
+    if (s->inv_cnt != s->cnt) { /* the count rarely changes: divide once */
+        s->inv_cnt = s->cnt;
+        s->inv_n = 1.0 / n;
+    }
+    double l1, l2;
+    double S1 = mom_pair(s, 0, K, &l1), S2 = mom_pair(s, 1, K, &l2);
+    double mu;                                /* mean of d */
+    double M2 = centred_m2(S1, l1, S2, l2, n, s->inv_n, &mu);
+    if (cst)
+        M2 = 0.0;
+    if (M2 < 0.0)
+        M2 = 0.0;
+    switch (kind) {
+    case BLAWK_WIN_VAR: return M2 / (n - s->ddof);
+    case BLAWK_WIN_STD: return sqrt(M2 / (n - s->ddof));
+    case BLAWK_WIN_ZSCORE: {
+        double sd = sqrt(M2 / (n - s->ddof));
+        /* constant window: (x - c) / 0, as IEEE says (NaN for x == c) */
+        double dev = cst ? x - s->lastv : (x - s->anchor) - mu;
+        return dev / sd;
+    }
+    case BLAWK_WIN_SKEW: {
+        double S3 = mom_sum(s, 2, K);
+        double S2f = S2 + l2, S1f = S1 + l1;
+        double M3 = cst ? 0.0 : S3 - mu * (3.0 * S2f - 2.0 * mu * S1f);
+        /* pandas' adjusted Fisher-Pearson: n sqrt(n-1) / (n-2) * M3 / M2^1.5;
+         * zero spread gives 0/0 = NaN */
+        return (M3 / (M2 * sqrt(M2))) * (n * sqrt(n - 1.0) / (n - 2.0));
+    }
+    default: { /* KURT */
+        double S3 = mom_sum(s, 2, K), S4 = mom_sum(s, 3, K);
+        double S2f = S2 + l2, S1f = S1 + l1;
+        double M4 = cst ? 0.0 : S4 - mu * (4.0 * S3 - mu * (6.0 * S2f - 3.0 * mu * S1f));
+        if (M4 < 0.0)
+            M4 = 0.0;
+        double ratio = M4 / (M2 * M2);
+        double inner = n * (n + 1.0) * ratio - 3.0 * (n - 1.0);
+        return (n - 1.0) / ((n - 2.0) * (n - 3.0)) * inner;
+    }
+    }
+}
+
+WIN_INLINE void mom_block(blawk_win_state *st, double *out, uint64_t *out_valid, const double *x,
+                          const uint64_t *xv, size_t n, const int kind)
+{
+    /* Work on a local copy of the state: stores through out/buf cannot alias
+     * it, so its fields live in registers for the whole block. */
+    blawk_win_state L = *st, *s = &L;
+    const int K = kind_moments(kind);
+    /* sum and mean need no anchor: their compensated sums are accurate to
+     * about an ulp of the result whatever the offset */
+    const int anchored = kind != BLAWK_WIN_SUM && kind != BLAWK_WIN_MEAN;
+    const int runs = kind != BLAWK_WIN_SUM;
+    const int zs = kind == BLAWK_WIN_ZSCORE;
+    const int64_t need = s->need;
+    uint64_t word = 0;
+    if (!out) {
+        for (size_t i = 0; i < n; i++)
+            mom_push(s, x[i], bit_at(xv, i), K, anchored, runs);
+        *st = L;
+        return;
+    }
+    if (s->past_only) {
+        for (size_t i = 0; i < n; i++) {
+            double v = x[i];
+            int ok = bit_at(xv, i);
+            int vld = s->cnt >= need && (!zs || ok);
+            double r = vld ? mom_result(s, kind, K, v) : 0.0;
+            EMIT(i, r, vld);
+            mom_push(s, v, ok, K, anchored, runs);
+        }
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            double v = x[i];
+            int ok = bit_at(xv, i);
+            mom_push(s, v, ok, K, anchored, runs);
+            int vld = s->cnt >= need && (!zs || ok);
+            double r = vld ? mom_result(s, kind, K, v) : 0.0;
+            EMIT(i, r, vld);
+        }
+    }
+    FLUSH(n);
+    *st = L;
+}
+
+/* ---------------------------------------------------------------- count */
+
+WIN_INLINE void cnt_push(blawk_win_state *s, double v, int ok)
+{
+    int64_t sl = s->slot;
+    s->cnt += ok - s->vb[sl];
+    s->buf[sl] = v;
+    s->vb[sl] = (uint8_t)ok;
+    s->t++;
+    s->slot = sl + 1 == s->w ? 0 : sl + 1;
+}
+
+static void count_block(blawk_win_state *s, double *out, uint64_t *out_valid, const double *x,
+                        const uint64_t *xv, size_t n)
+{
+    uint64_t word = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (out && s->past_only)
+            EMIT(i, (double)s->cnt, 1);
+        cnt_push(s, x[i], bit_at(xv, i));
+        if (out && !s->past_only)
+            EMIT(i, (double)s->cnt, 1);
+    }
+    if (out)
+        FLUSH(n);
+}
+
+/* -------------------------------------------------------------- min/max */
+
+/* Does a win over b (strictly)?  -0.0 counts as below +0.0, so the result
+ * does not depend on which zero came first. */
+WIN_INLINE int beats(double a, double b, int ismax)
+{
+    if (ismax)
+        return a > b || (a == b && !signbit(a) && signbit(b));
+    return a < b || (a == b && signbit(a) && !signbit(b));
+}
+
+WIN_INLINE void mm_push(blawk_win_state *s, double v, int ok, int ismax)
+{
+    int64_t sl = s->slot, w = s->w;
+    if (s->vb[sl]) { /* row t-w leaves */
+        s->cnt--;
+        s->nan_cnt -= isnan(s->buf[sl]);
+    }
+    if (s->dq_len && s->dq_row[s->dq_head] <= s->t - w) {
+        s->dq_head = s->dq_head + 1 == w ? 0 : s->dq_head + 1;
+        s->dq_len--;
+    }
+    s->buf[sl] = v;
+    s->vb[sl] = (uint8_t)ok;
+    if (ok) {
+        s->cnt++;
+        if (isnan(v)) {
+            s->nan_cnt++;
+        } else {
+            int64_t back = s->dq_head + s->dq_len - 1;
+            if (back >= w)
+                back -= w;
+            while (s->dq_len && !beats(s->dq_val[back], v, ismax)) {
+                s->dq_len--;
+                back = back == 0 ? w - 1 : back - 1;
+            }
+            back = back + 1 == w ? 0 : back + 1;
+            if (s->dq_len == 0)
+                back = s->dq_head;
+            s->dq_row[back] = s->t;
+            s->dq_val[back] = v;
+            s->dq_len++;
+        }
+    }
+    s->t++;
+    s->slot = sl + 1 == w ? 0 : sl + 1;
+}
+
+WIN_INLINE double mm_result(const blawk_win_state *s)
+{
+    return s->nan_cnt ? NAN : s->dq_val[s->dq_head];
+}
+
+WIN_INLINE void mm_block(blawk_win_state *s, double *out, uint64_t *out_valid, const double *x,
+                         const uint64_t *xv, size_t n, const int ismax)
+{
+    uint64_t word = 0;
+    const int64_t need = s->need;
+    if (!out) {
+        for (size_t i = 0; i < n; i++)
+            mm_push(s, x[i], bit_at(xv, i), ismax);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (s->past_only) {
+            int vld = s->cnt >= need;
+            EMIT(i, vld ? mm_result(s) : 0.0, vld);
+            mm_push(s, x[i], bit_at(xv, i), ismax);
+        } else {
+            mm_push(s, x[i], bit_at(xv, i), ismax);
+            int vld = s->cnt >= need;
+            EMIT(i, vld ? mm_result(s) : 0.0, vld);
+        }
+    }
+    FLUSH(n);
+}
+
+/* --------------------------------------------------------------- median */
+
+static void med_push(blawk_win_state *s, double v, int ok)
+{
+    int64_t sl = s->slot;
+    if (s->vb[sl]) { /* row t-w leaves */
+        s->cnt--;
+        if (isnan(s->buf[sl]))
+            s->nan_cnt--;
+        else
+            blawk_win_medheap_erase(&s->med, s->buf, sl);
+    }
+    s->buf[sl] = v;
+    s->vb[sl] = (uint8_t)ok;
+    if (ok) {
+        s->cnt++;
+        if (isnan(v))
+            s->nan_cnt++;
+        else
+            blawk_win_medheap_insert(&s->med, s->buf, sl);
+    }
+    s->t++;
+    s->slot = sl + 1 == s->w ? 0 : sl + 1;
+}
+
+static double med_result(const blawk_win_state *s)
+{
+    return s->nan_cnt ? NAN : blawk_win_medheap_median(&s->med, s->buf);
+}
+
+static void med_block(blawk_win_state *s, double *out, uint64_t *out_valid, const double *x,
+                      const uint64_t *xv, size_t n)
+{
+    uint64_t word = 0;
+    const int64_t need = s->need;
+    for (size_t i = 0; i < n; i++) {
+        if (out && s->past_only) {
+            int vld = s->cnt >= need;
+            EMIT(i, vld ? med_result(s) : 0.0, vld);
+        }
+        med_push(s, x[i], bit_at(xv, i));
+        if (out && !s->past_only) {
+            int vld = s->cnt >= need;
+            EMIT(i, vld ? med_result(s) : 0.0, vld);
+        }
+    }
+    if (out)
+        FLUSH(n);
+}
+
+/* ------------------------------------------------------------- dispatch */
+
+static void run(blawk_win_state *s, double *out, uint64_t *out_valid, const double *x,
+                const uint64_t *xv, size_t n)
+{
+    if (!s || n == 0 || !x)
+        return;
+    if (out && !out_valid)
+        return;
+    switch (s->kind) {
+    case BLAWK_WIN_SUM: mom_block(s, out, out_valid, x, xv, n, BLAWK_WIN_SUM); break;
+    case BLAWK_WIN_MEAN: mom_block(s, out, out_valid, x, xv, n, BLAWK_WIN_MEAN); break;
+    case BLAWK_WIN_VAR: mom_block(s, out, out_valid, x, xv, n, BLAWK_WIN_VAR); break;
+    case BLAWK_WIN_STD: mom_block(s, out, out_valid, x, xv, n, BLAWK_WIN_STD); break;
+    case BLAWK_WIN_ZSCORE: mom_block(s, out, out_valid, x, xv, n, BLAWK_WIN_ZSCORE); break;
+    case BLAWK_WIN_SKEW: mom_block(s, out, out_valid, x, xv, n, BLAWK_WIN_SKEW); break;
+    case BLAWK_WIN_KURT: mom_block(s, out, out_valid, x, xv, n, BLAWK_WIN_KURT); break;
+    case BLAWK_WIN_MIN: mm_block(s, out, out_valid, x, xv, n, 0); break;
+    case BLAWK_WIN_MAX: mm_block(s, out, out_valid, x, xv, n, 1); break;
+    case BLAWK_WIN_COUNT: count_block(s, out, out_valid, x, xv, n); break;
+    case BLAWK_WIN_MEDIAN: med_block(s, out, out_valid, x, xv, n); break;
+    default: break;
+    }
+}
+
+void blawk_win_block(blawk_win_state *s, double *out, uint64_t *out_valid, const double *x,
+                     const uint64_t *x_valid, size_t n)
+{
+    if (!out || !out_valid)
+        return;
+    run(s, out, out_valid, x, x_valid, n);
+}
+
+void blawk_win_feed(blawk_win_state *s, const double *x, const uint64_t *x_valid, size_t n)
+{
+    run(s, NULL, NULL, x, x_valid, n);
+}

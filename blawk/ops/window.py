@@ -68,7 +68,7 @@ _window("mmed", "median", "Moving median (O(log w) per row).", f"(mmed {_X} :win
 _window("mskew", "skew", "Moving skewness (bias-corrected, as pandas).",
         f"(mskew {_X} :window 3)", [None, None, 0.0, 0.0, 0.0])
 _window("mkurt", "kurt", "Moving excess kurtosis (bias-corrected, as pandas).",
-        "(mkurt (column 1 2 3 4 1) :window 4)", [None, None, None, -1.2, -3.3])
+        "(mkurt (column 1 2 3 4 1) :window 4)", [None, None, None, -1.2, -1.2])
 _window("wzs", "zscore", "Rolling z-score: (x - mavg) / mstd over the window.",
         f"(wzs {_X} :window 3)", [None, None, 1.0, 1.0, 1.0], aliases=("mzscore",), ddof=1)
 _window("ft-mean", "mean", "Past-only moving average: the `window` rows before this one.",

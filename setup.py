@@ -76,7 +76,7 @@ extensions = [
         "blawk._core",
         sources=["blawk/_core.pyx"],
         include_dirs=[str(ROOT / "csrc" / "include"), str(ROOT / "csrc")],
-        libraries=["blawk", "m"],
+        libraries=["blawk", "m", "pthread"],
         extra_compile_args=["-O2"],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
     ),

@@ -33,7 +33,7 @@ from .errors import (
     UnknownName,
 )
 from .expr import Expr, col
-from .planner import compute, explain
+from .planner import compute, explain, get_threads, set_threads
 from .table import Table
 
 __version__ = "0.1.0"
@@ -103,5 +103,6 @@ def eval(source: str, /, **bindings: object) -> object:  # noqa: A001
 __all__ = [
     "ArityError", "BadParameter", "BlawkError", "Column", "Expr", "IOFailure", "ReadError",
     "ShapeError", "Span", "Table", "TypeMismatch", "UnknownName", "available_isas", "col",
-    "compute", "eval", "explain", "isa", "load_csv", "set_isa", *sorted(_api.FUNCTIONS),
+    "compute", "eval", "explain", "get_threads", "isa", "load_csv", "set_isa", "set_threads",
+    *sorted(_api.FUNCTIONS),
 ]

@@ -77,8 +77,13 @@ def install() -> None:
         return op
 
     for cls in (Expr, Column):
-        for dunder, name in (("add", "+"), ("sub", "-"), ("mul", "*"), ("truediv", "/")):
+        for dunder, name in (("add", "+"), ("sub", "-"), ("mul", "*"), ("truediv", "/"),
+                             ("pow", "pow"), ("mod", "mod")):
             setattr(cls, f"__{dunder}__", binop(name))
             setattr(cls, f"__r{dunder}__", binop(name, reflected=True))
+        # comparisons give 0/1 mask columns; == and != stay identity comparisons
+        # (nodes are hash-consed: equality is identity)
+        for dunder, name in (("lt", "<"), ("le", "<="), ("gt", ">"), ("ge", ">=")):
+            setattr(cls, f"__{dunder}__", binop(name))
         cls.__neg__ = lambda self: apply(OPS["neg"], (self,), {})  # type: ignore[attr-defined]
         cls.__abs__ = lambda self: apply(OPS["abs"], (self,), {})  # type: ignore[attr-defined]

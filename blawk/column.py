@@ -31,11 +31,19 @@ ALIGN = 64  # bytes; every buffer blawk allocates starts on a cache line
 
 
 def aligned_empty(n: int, dtype: Any = np.float64) -> np.ndarray:
-    """An uninitialised 1-D array of n items whose data starts on a 64-byte boundary."""
+    """An uninitialised 1-D array of n items whose data starts on a 64-byte boundary.
+
+    float64 and uint64 arrays come from blawk's buffer pool (big buffers are
+    reused instead of faulted in again); other dtypes from numpy.
+    """
     dt = np.dtype(dtype)
+    if dt == np.float64 or dt == np.uint64:
+        from . import _core
+
+        return _core.empty(max(n, 0), "d" if dt == np.float64 else "Q")
     nbytes = max(n, 0) * dt.itemsize
     raw = np.empty(nbytes + ALIGN, dtype=np.uint8)
-    offset = (-raw.ctypes.data) % ALIGN
+    offset = (-raw.__array_interface__["data"][0]) % ALIGN
     return raw[offset : offset + nbytes].view(dt)
 
 

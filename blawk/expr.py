@@ -39,7 +39,7 @@ def _param_key(v: Any) -> Any:
 class Expr:
     """A node of the expression graph (build with :func:`blawk.col` and ops)."""
 
-    __slots__ = ("op", "args", "params", "_key", "__weakref__")
+    __slots__ = ("op", "args", "params", "_key", "_plan", "__weakref__")
 
     op: str
     args: tuple[Expr, ...]
@@ -57,6 +57,7 @@ class Expr:
         node.args = args
         node.params = params
         node._key = key
+        node._plan = None  # the planner's cache for this node as a root
         _INTERN[key] = node
         return node
 
@@ -116,7 +117,7 @@ def col(name: str) -> Expr:
     Example:
         >>> import blawk
         >>> blawk.col("px").dlog(1)
-        Expr((dlog px :lag 1))
+        Expr((dlog px :lag 1 :obs False))
     """
     return input_node(name)
 

@@ -43,6 +43,7 @@ class Param:
     default: Any = REQUIRED
     check: Callable[[str, str, Any], Any] | None = None  # (op, param, value) -> clean value
     doc: str = ""
+    keyword_only: bool = False  # only as :name value, never positionally
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,10 @@ class OpSpec:
     impl: Callable[..., Any] | None = None  # structural ops: a direct Python function
     python_name: str = ""  # name of the Python function/method (defaults to name)
     extra: dict[str, Any] = field(default_factory=dict)
+    # parameters -> the parameters the node keeps (e.g. ema's span -> alpha)
+    prepare: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    # composite ops: (operand nodes, params) -> the node built from primitives
+    expand: Callable[..., Any] | None = None
 
     # ------------------------------------------------------------ calling
     def signature(self) -> str:
@@ -71,7 +76,10 @@ class OpSpec:
         if self.variadic:
             parts.append("...")
         for p in self.params:
-            parts.append(p.name if p.default is REQUIRED else f"{p.name}={p.default!r}")
+            if p.keyword_only:
+                parts.append(f":{p.name.replace('_', '-')} {_lisp(p.default)}")
+            else:
+                parts.append(p.name if p.default is REQUIRED else f"{p.name}={p.default!r}")
         return "(" + " ".join([self.name, *parts]) + ")"
 
     def bind(self, args: list[Any], kwargs: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
@@ -91,13 +99,14 @@ class OpSpec:
                 )
             return list(args), {}
         names = [*self.operands, *(p.name for p in self.params)]
-        if len(args) > len(names):
+        positional = [*self.operands, *(p.name for p in self.params if not p.keyword_only)]
+        if len(args) > len(positional):
             raise ArityError(
-                f"expects at most {len(names)} argument(s), got {len(args)}; "
+                f"expects at most {len(positional)} argument(s), got {len(args)}; "
                 f"signature {self.signature()}",
                 op=self.name,
             )
-        bound: dict[str, Any] = dict(zip(names, args, strict=False))
+        bound: dict[str, Any] = dict(zip(positional, args, strict=False))
         for k, v in kwargs.items():
             if k not in names:
                 raise ArityError(
@@ -138,8 +147,21 @@ class OpSpec:
         nodes = [_to_node(self.name, name, v) for name, v in _named(self, operands)]
         if self.variadic:
             return _fold_variadic(self, nodes)
+        if self.prepare is not None:
+            params = self.prepare(params)
+        if self.expand is not None:
+            return self.expand(*nodes, **params)
         node = Expr(self.name, tuple(nodes), tuple(params.items()))
         return _maybe_fold(node)
+
+
+def _lisp(v: Any) -> str:
+    """A default value as the language spells it."""
+    if v is None or v is False:
+        return "nil"
+    if v is True:
+        return "t"
+    return repr(v)
 
 
 def _named(spec: OpSpec, operands: list[Any]) -> list[tuple[str, Any]]:
@@ -214,6 +236,49 @@ def check_lag(op: str, param: str, v: Any) -> int:
     if iv < 0:
         raise BadParameter(f"{param} must be a non-negative integer, got {iv}", op=op)
     return iv
+
+
+def check_pos_int(op: str, param: str, v: Any) -> int:
+    """A positive integer (window lengths)."""
+    if isinstance(v, (bool, np.bool_)) or not (
+        isinstance(v, (int, np.integer))
+        or (isinstance(v, (float, np.floating)) and math.isfinite(v) and float(v).is_integer())
+    ):
+        raise BadParameter(f"{param} must be a positive integer, got {v!r}", op=op)
+    iv = int(v)
+    if iv < 1:
+        raise BadParameter(f"{param} must be a positive integer, got {iv}", op=op)
+    return iv
+
+
+def check_opt_pos_int(op: str, param: str, v: Any) -> int | None:
+    """None (the default rule) or a positive integer."""
+    return None if v is None else check_pos_int(op, param, v)
+
+
+def check_ddof(op: str, param: str, v: Any) -> int:
+    """Delta degrees of freedom: 0 (population) or 1 (sample)."""
+    if isinstance(v, bool) or v not in (0, 1):
+        raise BadParameter(f"{param} must be 0 or 1, got {v!r}", op=op)
+    return int(v)
+
+
+def check_unit(op: str, param: str, v: Any) -> float:
+    """A number in [0, 1]."""
+    if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) \
+            or not 0.0 <= float(v) <= 1.0:
+        raise BadParameter(f"{param} must be a number in [0, 1], got {v!r}", op=op)
+    return float(v)
+
+
+def check_opt_positive(op: str, param: str, v: Any) -> float | None:
+    """None or a finite number > 0."""
+    if v is None:
+        return None
+    if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) \
+            or not (math.isfinite(float(v)) and float(v) > 0):
+        raise BadParameter(f"{param} must be a positive number, got {v!r}", op=op)
+    return float(v)
 
 
 # ------------------------------------------------------------ the table

@@ -11,18 +11,41 @@
  *             storage is a ring of whole blocks, and block b is stored at slot
  *             b mod (ring/BLOCK), so the producer writes history directly.
  * Inputs and outputs need no ring: their memory already holds the history.
+ *
+ * Stateful ops (WINDOW, SCAN) keep a kernel state object per instruction;
+ * REDUCE reduces every block into its own partial and merges the partials in
+ * block order at the end, so the result never depends on the thread count.
+ *
+ * Threads: a program without windows, scans or lags of an output splits its
+ * blocks among threads; a thread that starts mid-column first re-runs enough
+ * blocks before its range ("warm-up", outputs and reductions off) to fill the
+ * lag rings exactly as a single thread would have.
  */
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "blawk.h"
 #include "kernels/kernels.h"
+#include "kernels/logic.h"
+#include "kernels/reduce.h"
+#include "kernels/scan.h"
+#include "kernels/window.h"
 
 enum { REG_INPUT = 0, REG_SCRATCH = 1, REG_OUTPUT = 2 };
+
+/* Aligned, not zeroed: block registers are written before they are read. */
+static void *alloc_raw(size_t bytes)
+{
+    bytes = (bytes + BLAWK_ALIGN - 1) & ~(size_t)(BLAWK_ALIGN - 1);
+    return aligned_alloc(BLAWK_ALIGN, bytes ? bytes : BLAWK_ALIGN);
+}
 
 typedef struct reg {
     /* current block */
     double *v;
     uint64_t *m;          /* NULL: every element of this block is valid */
+    uint64_t *bits;       /* where this block's validity words go when written (or NULL) */
     /* where the data lives */
     int kind;
     const blawk_col *col; /* REG_INPUT / REG_OUTPUT */
@@ -32,8 +55,21 @@ typedef struct reg {
     int keep_bits;        /* always materialise validity words (ringed, or output with a bitmap) */
 } reg;
 
-static int is_binary(uint32_t op) { return op >= BLAWK_OP_ADD && op <= BLAWK_OP_DIV; }
+static int is_binary(uint32_t op)
+{
+    return (op >= BLAWK_OP_ADD && op <= BLAWK_OP_DIV) || (op >= BLAWK_OP_POW && op <= BLAWK_OP_MAX2) ||
+           (op >= BLAWK_OP_LT && op <= BLAWK_OP_NE) || op == BLAWK_OP_COALESCE || op == BLAWK_OP_WHERE;
+}
+static int is_scalar_op(uint32_t op)
+{
+    return (op >= BLAWK_OP_ADD_S && op <= BLAWK_OP_RDIV_S) ||
+           (op >= BLAWK_OP_POW_S && op <= BLAWK_OP_ROUND_S) ||
+           (op >= BLAWK_OP_LT_S && op <= BLAWK_OP_NE_S) || op == BLAWK_OP_FILL_S;
+}
+/* ops whose validity is not the AND of their operands' */
+static int is_null_op(uint32_t op) { return op >= BLAWK_OP_ISNULL && op <= BLAWK_OP_WHERE; }
 static int is_lag(uint32_t op) { return op >= BLAWK_OP_DIFF && op <= BLAWK_OP_DLOG1; }
+static int uses_sreg(const blawk_instr *in) { return is_scalar_op(in->op) && (in->flags & BLAWK_F_SREG); }
 
 /* ------------------------------------------------------------ validation */
 
@@ -41,31 +77,69 @@ blawk_status blawk_program_check(const blawk_program *p)
 {
     if (p == NULL || (p->n_code && p->code == NULL) || (p->n_outputs && p->out_regs == NULL))
         return BLAWK_ERR_ARG;
-    if (p->n_inputs > p->n_regs || p->n_regs > (1u << 24))
+    if (p->n_inputs > p->n_regs || p->n_regs > (1u << 24) || p->n_scalars > (1u << 24))
         return BLAWK_ERR_PROGRAM;
-    /* written[r]: 1 once some instruction (or the caller, for inputs) has set r */
-    uint8_t small[256];
-    uint8_t *written = p->n_regs <= sizeof small ? small : blawk_alloc(p->n_regs);
+    /* written[r]: 1 once some instruction (or the caller, for inputs) has set r;
+     * swritten[s]: scalar s is set by a REDUCE of this program (so it cannot be
+     * read in it: a reduction is known only after the whole pass) */
+    uint8_t *written = blawk_alloc(p->n_regs + p->n_scalars + 1);
     if (written == NULL)
         return BLAWK_ERR_NOMEM;
-    memset(written, 0, p->n_regs);
+    uint8_t *swritten = written + p->n_regs;
     memset(written, 1, p->n_inputs);
+    /* A scratch register may be written again once its value is dead (register
+     * reuse), except one that a lag op reads back in time or that is an output. */
+    uint8_t *fixed = blawk_alloc(p->n_regs + 1);
+    if (fixed == NULL) {
+        blawk_free(written);
+        return BLAWK_ERR_NOMEM;
+    }
+    for (uint32_t k = 0; k < p->n_code; k++)
+        if (is_lag(p->code[k].op) && p->code[k].a < p->n_regs)
+            fixed[p->code[k].a] = 1;
+    for (uint32_t j = 0; j < p->n_outputs; j++)
+        if (p->out_regs[j] < p->n_regs)
+            fixed[p->out_regs[j]] = 1;
     blawk_status st = BLAWK_OK;
     for (uint32_t k = 0; k < p->n_code && st == BLAWK_OK; k++) {
         const blawk_instr *in = &p->code[k];
         const uint32_t op = in->op;
         if (op == BLAWK_OP_NOP)
             continue;
-        if (op >= BLAWK_OP_COUNT_ || in->dst < p->n_inputs || in->dst >= p->n_regs ||
-            in->a >= p->n_regs || !written[in->a] || written[in->dst]) {
+        if (op >= BLAWK_OP_COUNT_ || in->a >= p->n_regs || !written[in->a]) {
+            st = BLAWK_ERR_PROGRAM;
+        } else if (op == BLAWK_OP_REDUCE) {
+            const int two = (in->flags & BLAWK_F_TWO_INPUTS) != 0;
+            if (in->dst >= p->n_scalars || swritten[in->dst] || in->kind < 0 ||
+                in->kind >= BLAWK_RED_KIND_COUNT_ ||
+                (two && (in->b >= p->n_regs || !written[in->b])))
+                st = BLAWK_ERR_PROGRAM;
+            else
+                swritten[in->dst] = 1;
+            continue;
+        } else if (in->dst < p->n_inputs || in->dst >= p->n_regs ||
+                   (written[in->dst] && fixed[in->dst])) {
             st = BLAWK_ERR_PROGRAM;
         } else if (is_binary(op) && (in->b >= p->n_regs || !written[in->b])) {
             st = BLAWK_ERR_PROGRAM;
-        } else if ((is_lag(op) && in->lag < 0) || (op == BLAWK_OP_DLOG1 && in->lag != 1)) {
+        } else if (op == BLAWK_OP_WHERE &&
+                   (in->arg < 0 || (uint64_t)in->arg >= p->n_regs || !written[in->arg])) {
             st = BLAWK_ERR_PROGRAM;
-        } else {
-            written[in->dst] = 1;
+        } else if (uses_sreg(in) && (in->b >= p->n_scalars || swritten[in->b])) {
+            st = BLAWK_ERR_PROGRAM;
+        } else if ((is_lag(op) && in->lag < 0 && (in->a >= p->n_inputs || (in->flags & BLAWK_F_OBS) ||
+                                                  op == BLAWK_OP_DLOG1)) ||
+                   (op == BLAWK_OP_DLOG1 && in->lag != 1)) {
+            /* a lead reads ahead: only an input's memory holds the future */
+            st = BLAWK_ERR_PROGRAM;
+        } else if (op == BLAWK_OP_WINDOW &&
+                   (in->kind < 0 || in->kind >= BLAWK_WIN_KIND_COUNT_ || in->lag < 1 || in->arg < 1)) {
+            st = BLAWK_ERR_PROGRAM;
+        } else if (op == BLAWK_OP_SCAN && (in->kind < 0 || in->kind >= BLAWK_SCAN_KIND_COUNT_)) {
+            st = BLAWK_ERR_PROGRAM;
         }
+        if (st == BLAWK_OK)
+            written[in->dst] = 1;
     }
     for (uint32_t j = 0; j < p->n_outputs && st == BLAWK_OK; j++) {
         const uint32_t r = p->out_regs[j];
@@ -75,29 +149,50 @@ blawk_status blawk_program_check(const blawk_program *p)
             if (p->out_regs[i] == r)
                 st = BLAWK_ERR_PROGRAM;
     }
-    if (written != small)
-        blawk_free(written);
+    blawk_free(written);
+    blawk_free(fixed);
     return st;
 }
 
-/* Static null analysis over all registers (flags has n_regs entries). */
-static void may_null_regs(const blawk_program *p, uint8_t *flags)
+/* Static null analysis over all registers (flags has n_regs entries).
+ * svalid: validity of the scalar registers (NULL: all valid). */
+static void may_null_regs(const blawk_program *p, uint8_t *flags, const uint8_t *svalid)
 {
     for (uint32_t k = 0; k < p->n_code; k++) {
         const blawk_instr *in = &p->code[k];
-        if (in->op == BLAWK_OP_NOP)
+        if (in->op == BLAWK_OP_NOP || in->op == BLAWK_OP_REDUCE)
             continue;
         uint8_t f = flags[in->a];
         if (is_binary(in->op))
             f |= flags[in->b];
-        if (is_lag(in->op) && in->lag > 0)
-            f = 1; /* the first `lag` elements are null */
+        if (uses_sreg(in) && svalid && !svalid[in->b])
+            f = 1;
+        if (is_lag(in->op) && (in->lag != 0 || (in->flags & BLAWK_F_OBS)))
+            f = 1; /* the first `lag` (last, for a lead) elements are null */
+        if (in->op == BLAWK_OP_ISNULL || in->op == BLAWK_OP_ISVALID || in->op == BLAWK_OP_FILL_S)
+            f = 0;
+        if (in->op == BLAWK_OP_NAN2NULL)
+            f = 1;
+        if (in->op == BLAWK_OP_COALESCE)
+            f = flags[in->a] && flags[in->b];
+        if (in->op == BLAWK_OP_WHERE)
+            f = flags[in->a] | flags[in->b] | flags[in->arg];
+        if (in->op == BLAWK_OP_WINDOW)
+            f = in->kind != BLAWK_WIN_COUNT;
+        if (in->op == BLAWK_OP_SCAN)
+            f = in->kind == BLAWK_SCAN_COUNT ? 0 : (in->kind == BLAWK_SCAN_FILL ? 1 : f);
         flags[in->dst] = f;
     }
 }
 
 blawk_status blawk_program_may_null(const blawk_program *p, const uint8_t *inputs_nullable,
                                     uint8_t *out)
+{
+    return blawk_program_may_null_s(p, inputs_nullable, NULL, out);
+}
+
+blawk_status blawk_program_may_null_s(const blawk_program *p, const uint8_t *inputs_nullable,
+                                      const uint8_t *scalars_valid, uint8_t *out)
 {
     blawk_status st = blawk_program_check(p);
     if (st != BLAWK_OK)
@@ -109,7 +204,7 @@ blawk_status blawk_program_may_null(const blawk_program *p, const uint8_t *input
         return BLAWK_ERR_NOMEM;
     for (uint32_t i = 0; i < p->n_inputs; i++)
         flags[i] = inputs_nullable[i] != 0;
-    may_null_regs(p, flags);
+    may_null_regs(p, flags, scalars_valid);
     for (uint32_t j = 0; j < p->n_outputs; j++)
         out[j] = flags[p->out_regs[j]];
     blawk_free(flags);
@@ -176,7 +271,7 @@ static void map_validity(reg *d, const reg *a, const reg *b, size_t nb)
 }
 
 static void run_map(const blawk_kernels *k, const blawk_instr *in, reg *d, const reg *a,
-                    const reg *b, size_t nb)
+                    const reg *b, size_t nb, double imm, int imm_valid)
 {
     switch (in->op) {
     case BLAWK_OP_COPY: if (d->v != a->v) memcpy(d->v, a->v, nb * sizeof(double)); break;
@@ -189,12 +284,39 @@ static void run_map(const blawk_kernels *k, const blawk_instr *in, reg *d, const
     case BLAWK_OP_SUB: k->sub(d->v, a->v, b->v, nb); break;
     case BLAWK_OP_MUL: k->mul(d->v, a->v, b->v, nb); break;
     case BLAWK_OP_DIV: k->div(d->v, a->v, b->v, nb); break;
-    case BLAWK_OP_ADD_S: k->add_s(d->v, a->v, in->imm, nb); break;
-    case BLAWK_OP_SUB_S: k->sub_s(d->v, a->v, in->imm, nb); break;
-    case BLAWK_OP_RSUB_S: k->rsub_s(d->v, a->v, in->imm, nb); break;
-    case BLAWK_OP_MUL_S: k->mul_s(d->v, a->v, in->imm, nb); break;
-    case BLAWK_OP_DIV_S: k->div_s(d->v, a->v, in->imm, nb); break;
-    case BLAWK_OP_RDIV_S: k->rdiv_s(d->v, a->v, in->imm, nb); break;
+    case BLAWK_OP_ADD_S: k->add_s(d->v, a->v, imm, nb); break;
+    case BLAWK_OP_SUB_S: k->sub_s(d->v, a->v, imm, nb); break;
+    case BLAWK_OP_RSUB_S: k->rsub_s(d->v, a->v, imm, nb); break;
+    case BLAWK_OP_MUL_S: k->mul_s(d->v, a->v, imm, nb); break;
+    case BLAWK_OP_DIV_S: k->div_s(d->v, a->v, imm, nb); break;
+    case BLAWK_OP_RDIV_S: k->rdiv_s(d->v, a->v, imm, nb); break;
+    case BLAWK_OP_FLOOR: k->floor(d->v, a->v, nb); break;
+    case BLAWK_OP_CEIL: k->ceil(d->v, a->v, nb); break;
+    case BLAWK_OP_SIGN: k->sign(d->v, a->v, nb); break;
+    case BLAWK_OP_LOG1P: k->log1p(d->v, a->v, nb); break;
+    case BLAWK_OP_EXPM1: k->expm1(d->v, a->v, nb); break;
+    case BLAWK_OP_LOG10: k->log10(d->v, a->v, nb); break;
+    case BLAWK_OP_LOG2: k->log2(d->v, a->v, nb); break;
+    case BLAWK_OP_POW: k->pow(d->v, a->v, b->v, nb); break;
+    case BLAWK_OP_MOD: k->mod(d->v, a->v, b->v, nb); break;
+    case BLAWK_OP_MIN2: k->min2(d->v, a->v, b->v, nb); break;
+    case BLAWK_OP_MAX2: k->max2(d->v, a->v, b->v, nb); break;
+    case BLAWK_OP_POW_S: k->pow_s(d->v, a->v, imm, nb); break;
+    case BLAWK_OP_RPOW_S: k->rpow_s(d->v, a->v, imm, nb); break;
+    case BLAWK_OP_MOD_S: k->mod_s(d->v, a->v, imm, nb); break;
+    case BLAWK_OP_RMOD_S: k->rmod_s(d->v, a->v, imm, nb); break;
+    case BLAWK_OP_MIN_S: k->min_s(d->v, a->v, imm, nb); break;
+    case BLAWK_OP_MAX_S: k->max_s(d->v, a->v, imm, nb); break;
+    case BLAWK_OP_ROUND_S: k->round_s(d->v, a->v, imm, nb); break;
+    case BLAWK_OP_LT: case BLAWK_OP_LE: case BLAWK_OP_GT: case BLAWK_OP_GE:
+    case BLAWK_OP_EQ: case BLAWK_OP_NE:
+        blawk_k_compare(in->op - BLAWK_OP_LT, d->v, a->v, b->v, nb);
+        break;
+    case BLAWK_OP_LT_S: case BLAWK_OP_LE_S: case BLAWK_OP_GT_S: case BLAWK_OP_GE_S:
+    case BLAWK_OP_EQ_S: case BLAWK_OP_NE_S:
+        blawk_k_compare_s(in->op - BLAWK_OP_LT_S, d->v, a->v, imm, nb);
+        break;
+    case BLAWK_OP_NOT: blawk_k_not(d->v, a->v, nb); break;
     default: break;
     }
     if (d->kind == REG_OUTPUT && !d->keep_bits) {
@@ -202,6 +324,74 @@ static void run_map(const blawk_kernels *k, const blawk_instr *in, reg *d, const
         return;
     }
     map_validity(d, a, is_binary(in->op) ? b : NULL, nb);
+    if (!imm_valid) { /* a null scalar operand: every element is null */
+        d->m = d->bits;
+        memset(d->m, 0, ((nb + 63) >> 6) * sizeof(uint64_t));
+    }
+}
+
+static inline int bit(const uint64_t *m, size_t i) { return m == NULL || ((m[i >> 6] >> (i & 63)) & 1); }
+static inline int truth(double x) { return x != 0.0 && x == x; }
+
+/* Ops that decide validity themselves: null tests, fill, NaN -> null,
+ * coalesce, where.  c: the third register (WHERE). */
+static void run_nullop(const blawk_instr *in, reg *d, const reg *a, const reg *b, const reg *c,
+                       size_t nb, double imm)
+{
+    const size_t nw = (nb + 63) >> 6;
+    uint64_t *om = d->bits;
+    int all_valid = 0;
+    switch (in->op) {
+    case BLAWK_OP_ISNULL:
+    case BLAWK_OP_ISVALID:
+        for (size_t i = 0; i < nb; i++)
+            d->v[i] = (bit(a->m, i) ^ (in->op == BLAWK_OP_ISNULL)) ? 1.0 : 0.0;
+        all_valid = 1;
+        break;
+    case BLAWK_OP_FILL_S:
+        for (size_t i = 0; i < nb; i++)
+            d->v[i] = bit(a->m, i) ? a->v[i] : imm;
+        all_valid = 1;
+        break;
+    case BLAWK_OP_NAN2NULL:
+        for (size_t w = 0; w < nw; w++)
+            om[w] = a->m ? a->m[w] : ~UINT64_C(0);
+        for (size_t i = 0; i < nb; i++) {
+            d->v[i] = a->v[i];
+            if (a->v[i] != a->v[i])
+                om[i >> 6] &= ~(UINT64_C(1) << (i & 63));
+        }
+        break;
+    case BLAWK_OP_COALESCE:
+        for (size_t w = 0; w < nw; w++)
+            om[w] = (a->m ? a->m[w] : ~UINT64_C(0)) | (b->m ? b->m[w] : ~UINT64_C(0));
+        for (size_t i = 0; i < nb; i++)
+            d->v[i] = bit(a->m, i) ? a->v[i] : b->v[i];
+        break;
+    default: /* WHERE */
+        for (size_t w = 0; w < nw; w++)
+            om[w] = 0;
+        for (size_t i = 0; i < nb; i++) {
+            const int t = truth(a->v[i]);
+            d->v[i] = t ? b->v[i] : c->v[i];
+            if (bit(a->m, i) && (t ? bit(b->m, i) : bit(c->m, i)))
+                om[i >> 6] |= UINT64_C(1) << (i & 63);
+        }
+        break;
+    }
+    if (all_valid || (d->kind == REG_OUTPUT && !d->keep_bits)) {
+        if (d->keep_bits || d->kind == REG_SCRATCH) {
+            for (size_t w = 0; w < nw; w++)
+                om[w] = ~UINT64_C(0);
+            d->m = d->kind == REG_SCRATCH && !d->ring ? NULL : om;
+        } else {
+            d->m = NULL;
+        }
+    } else {
+        d->m = om;
+    }
+    if (d->m)
+        d->m[nw - 1] &= tail_mask(nb);
 }
 
 /*
@@ -209,9 +399,91 @@ static void run_map(const blawk_kernels *k, const blawk_instr *in, reg *d, const
  * Elements with g < lag are null (value 0).  History comes from the operand's
  * own memory (input/output) or from its ring (scratch).
  */
+/* f(a, b) of one lag op on one element */
+static inline double lag_apply(uint32_t op, double cur, double prev)
+{
+    return op == BLAWK_OP_DIFF ? cur - prev : op == BLAWK_OP_RATIO ? cur / prev : prev;
+}
+
+/* Lead (lag < 0) of an input: out[i] = f(x[i], x[i+k]), null past the end. */
+static void run_lead(const blawk_kernels *k, const blawk_instr *in, reg *d, const reg *a,
+                     size_t base, size_t nb, size_t n)
+{
+    const size_t ahead = (size_t)(-(in->lag + 1)) + 1; /* -lag without overflow */
+    const size_t have = base + ahead < n ? n - base - ahead : 0; /* elements with a future */
+    const size_t len = have < nb ? have : nb;
+    if (len) {
+        const double *next = a->col->values + base + ahead;
+        switch (in->op) {
+        case BLAWK_OP_DIFF: k->sub(d->v, a->v, next, len); break;
+        case BLAWK_OP_RATIO: k->div(d->v, a->v, next, len); break;
+        default: memmove(d->v, next, len * sizeof(double)); break; /* SHIFT */
+        }
+    }
+    if (len < nb)
+        memset(d->v + len, 0, (nb - len) * sizeof(double));
+    if (d->kind == REG_OUTPUT && !d->keep_bits)
+        return;
+    const size_t nw = (nb + 63) >> 6;
+    for (size_t w = 0; w < nw; w++) {
+        const size_t src = base + (w << 6) + ahead;
+        uint64_t fut;
+        if (src >= n)
+            fut = 0;
+        else if (a->col->valid)
+            fut = bits_at(a->col->valid, n, src);
+        else
+            fut = n - src >= 64 ? ~UINT64_C(0) : ((UINT64_C(1) << (n - src)) - 1);
+        d->m[w] = (a->m ? a->m[w] : ~UINT64_C(0)) & fut;
+    }
+    d->m[nw - 1] &= tail_mask(nb);
+}
+
+/* Observation mode: the lag counts valid values only.  state: the last `lag`
+ * valid values (a ring), how many were seen, where the oldest is. */
+typedef struct obs_state {
+    double *ring;
+    size_t cap, seen, pos;
+} obs_state;
+
+static void run_obs(const blawk_instr *in, reg *d, const reg *a, size_t nb, obs_state *s)
+{
+    const size_t nw = (nb + 63) >> 6;
+    uint64_t *om = d->bits;
+    for (size_t w = 0; w < nw; w++)
+        om[w] = 0;
+    for (size_t i = 0; i < nb; i++) {
+        const double x = a->v[i];
+        const int ok = a->m == NULL || ((a->m[i >> 6] >> (i & 63)) & 1);
+        d->v[i] = 0.0;
+        if (!ok)
+            continue;
+        if (s->cap == 0) { /* lag 0 */
+            d->v[i] = lag_apply(in->op, x, x);
+            om[i >> 6] |= UINT64_C(1) << (i & 63);
+            continue;
+        }
+        if (s->seen >= s->cap) {
+            d->v[i] = lag_apply(in->op, x, s->ring[s->pos]);
+            om[i >> 6] |= UINT64_C(1) << (i & 63);
+        }
+        s->ring[s->pos] = x;
+        s->pos = s->pos + 1 == s->cap ? 0 : s->pos + 1;
+        s->seen++;
+    }
+    if (d->kind == REG_OUTPUT && !d->keep_bits)
+        d->m = NULL;
+    else
+        d->m = om;
+}
+
 static void run_lag(const blawk_kernels *k, const blawk_instr *in, reg *d, const reg *a,
                     size_t base, size_t nb, size_t n, double *carry)
 {
+    if (in->lag < 0) {
+        run_lead(k, in, d, a, base, nb, n);
+        return;
+    }
     const size_t lag = (size_t)in->lag;
     const int mem = a->kind != REG_SCRATCH;
 
@@ -307,13 +579,238 @@ static void run_lag(const blawk_kernels *k, const blawk_instr *in, reg *d, const
 
 /* ------------------------------------------------------------ the run */
 
+/* Shared, read-only while the blocks run. */
+typedef struct run_ctx {
+    const blawk_program *p;
+    const blawk_col *inputs;
+    blawk_col *outputs;
+    size_t n, n_blocks, warm_blocks;
+    const blawk_kernels *k;
+    const size_t *maxlag;
+    const uint8_t *lagged;
+    const double *scalars;
+    const uint8_t *scalars_valid;
+    blawk_red_state ***partials; /* [instruction][block] for REDUCE instructions */
+} run_ctx;
+
+/* One thread's registers and kernel states. */
+typedef struct worker {
+    const run_ctx *ctx;
+    size_t b0, b1; /* block range [b0, b1) */
+    reg *regs;
+    double *carry;              /* per-instruction carried value (DLOG1) */
+    blawk_win_state **wins;     /* per-instruction window state */
+    blawk_scan_state **scans;   /* per-instruction scan state */
+    obs_state *obs;             /* per-instruction observation-mode lag state */
+    double *sink_v;             /* warm-up: outputs write here instead */
+    uint64_t *sink_m;
+    blawk_status st;
+} worker;
+
+static void worker_free(worker *w, const blawk_program *p)
+{
+    if (w->regs) {
+        for (uint32_t r = 0; r < p->n_regs; r++) {
+            blawk_free(w->regs[r].store_v);
+            blawk_free(w->regs[r].store_m);
+        }
+    }
+    for (uint32_t c = 0; w->wins && c < p->n_code; c++)
+        blawk_win_free(w->wins[c]);
+    for (uint32_t c = 0; w->scans && c < p->n_code; c++)
+        blawk_scan_free(w->scans[c]);
+    for (uint32_t c = 0; w->obs && c < p->n_code; c++)
+        blawk_free(w->obs[c].ring);
+    blawk_free(w->obs);
+    blawk_free(w->regs);
+    blawk_free(w->carry);
+    blawk_free(w->wins);
+    blawk_free(w->scans);
+    blawk_free(w->sink_v);
+    blawk_free(w->sink_m);
+}
+
+static blawk_status worker_init(worker *w, const run_ctx *ctx)
+{
+    const blawk_program *p = ctx->p;
+    const uint32_t nr = p->n_regs;
+    w->ctx = ctx;
+    w->regs = blawk_alloc(nr * sizeof(reg));
+    w->carry = blawk_alloc((p->n_code + 1) * sizeof(double));
+    w->wins = blawk_alloc((p->n_code + 1) * sizeof(blawk_win_state *));
+    w->scans = blawk_alloc((p->n_code + 1) * sizeof(blawk_scan_state *));
+    w->obs = blawk_alloc((p->n_code + 1) * sizeof(obs_state));
+    w->sink_v = alloc_raw(BLAWK_BLOCK * sizeof(double));
+    w->sink_m = alloc_raw(BLAWK_BLOCK_WORDS * sizeof(uint64_t));
+    if (!w->regs || !w->carry || !w->wins || !w->scans || !w->obs || !w->sink_v || !w->sink_m)
+        return BLAWK_ERR_NOMEM;
+    for (uint32_t r = 0; r < nr; r++) {
+        w->regs[r].kind = r < p->n_inputs ? REG_INPUT : REG_SCRATCH;
+        if (r < p->n_inputs)
+            w->regs[r].col = &ctx->inputs[r];
+    }
+    for (uint32_t j = 0; j < p->n_outputs; j++) {
+        reg *o = &w->regs[p->out_regs[j]];
+        o->kind = REG_OUTPUT;
+        o->col = &ctx->outputs[j];
+        o->keep_bits = ctx->outputs[j].valid != NULL;
+    }
+    for (uint32_t r = p->n_inputs; r < nr; r++) {
+        reg *g = &w->regs[r];
+        if (g->kind != REG_SCRATCH)
+            continue;
+        size_t elems = BLAWK_BLOCK;
+        if (ctx->lagged[r]) {
+            /* ring of whole blocks holding at least maxlag elements of history */
+            elems = BLAWK_BLOCK * ((ctx->maxlag[r] + BLAWK_BLOCK - 1) / BLAWK_BLOCK + 1);
+            g->ring = elems;
+            g->keep_bits = 1;
+        }
+        /* rings start zeroed (history before row 0 reads as null); plain
+         * block registers are always written before they are read */
+        g->store_v = g->ring ? blawk_alloc(elems * sizeof(double)) : alloc_raw(elems * sizeof(double));
+        g->store_m = g->ring ? blawk_alloc((elems / 64) * sizeof(uint64_t))
+                             : alloc_raw((elems / 64) * sizeof(uint64_t));
+        if (!g->store_v || !g->store_m)
+            return BLAWK_ERR_NOMEM;
+    }
+    for (uint32_t c = 0; c < p->n_code; c++) {
+        const blawk_instr *in = &p->code[c];
+        blawk_status st = BLAWK_OK;
+        if (in->op == BLAWK_OP_WINDOW) {
+            const blawk_win_params wp = {.kind = in->kind, .window = in->lag,
+                                         .min_periods = in->arg, .ddof = BLAWK_DDOF(in->flags),
+                                         .past_only = (in->flags & BLAWK_F_PAST_ONLY) != 0};
+            st = blawk_win_new(&wp, &w->wins[c]);
+        } else if (is_lag(in->op) && (in->flags & BLAWK_F_OBS)) {
+            const size_t cap = (uint64_t)in->lag > ctx->n ? ctx->n : (size_t)in->lag;
+            w->obs[c].cap = cap;
+            w->obs[c].ring = blawk_alloc((cap + 1) * sizeof(double));
+            if (!w->obs[c].ring)
+                st = BLAWK_ERR_NOMEM;
+        } else if (in->op == BLAWK_OP_SCAN) {
+            const blawk_scan_params sp = {.kind = in->kind, .alpha = in->imm, .limit = in->arg};
+            st = blawk_scan_new(&sp, &w->scans[c]);
+        }
+        if (st != BLAWK_OK)
+            return st;
+    }
+    return BLAWK_OK;
+}
+
+/* Run every instruction over block [base, base+nb).  warm: fill history only
+ * (outputs go to a sink, reductions are skipped). */
+static blawk_status run_block(worker *w, size_t blk, int warm)
+{
+    const run_ctx *ctx = w->ctx;
+    const blawk_program *p = ctx->p;
+    const size_t base = blk * BLAWK_BLOCK;
+    const size_t nb = ctx->n - base < BLAWK_BLOCK ? ctx->n - base : BLAWK_BLOCK;
+    for (uint32_t r = 0; r < p->n_regs; r++) {
+        reg *g = &w->regs[r];
+        if (g->kind == REG_SCRATCH) {
+            const size_t off = g->ring ? base % g->ring : 0;
+            g->v = g->store_v + off;
+            g->bits = g->store_m + off / 64;
+            g->m = g->bits;
+        } else if (g->kind == REG_OUTPUT && warm) {
+            g->v = w->sink_v;
+            g->bits = w->sink_m;
+            g->m = g->keep_bits ? g->bits : NULL;
+        } else {
+            g->v = g->col->values + base;
+            g->bits = g->col->valid ? g->col->valid + base / 64 : (g->kind == REG_OUTPUT ? w->sink_m : NULL);
+            g->m = g->col->valid ? g->bits : NULL;
+        }
+    }
+    for (uint32_t c = 0; c < p->n_code; c++) {
+        const blawk_instr *in = &p->code[c];
+        if (in->op == BLAWK_OP_NOP)
+            continue;
+        const reg *a = &w->regs[in->a];
+        if (in->op == BLAWK_OP_REDUCE) {
+            if (warm)
+                continue;
+            blawk_red_state *part = ctx->partials[c][blk];
+            const reg *b = (in->flags & BLAWK_F_TWO_INPUTS) ? &w->regs[in->b] : NULL;
+            blawk_status st = blawk_red_partial(part, a->v, a->m, b ? b->v : NULL,
+                                                b ? b->m : NULL, nb);
+            if (st != BLAWK_OK)
+                return st;
+            continue;
+        }
+        reg *d = &w->regs[in->dst];
+        if (d->kind == REG_SCRATCH || d->keep_bits)
+            d->m = d->bits;
+        if (is_lag(in->op) && (in->flags & BLAWK_F_OBS)) {
+            run_obs(in, d, a, nb, &w->obs[c]);
+        } else if (is_lag(in->op)) {
+            run_lag(ctx->k, in, d, a, base, nb, ctx->n, &w->carry[c]);
+        } else if (in->op == BLAWK_OP_WINDOW || in->op == BLAWK_OP_SCAN) {
+            uint64_t *om = d->bits ? d->bits : w->sink_m;
+            if (in->op == BLAWK_OP_WINDOW)
+                blawk_win_block(w->wins[c], d->v, om, a->v, a->m, nb);
+            else
+                blawk_scan_block(w->scans[c], d->v, om, a->v, a->m, nb);
+            if (d->kind == REG_OUTPUT && !d->keep_bits)
+                d->m = NULL; /* proved null-free (COUNT kinds) */
+        } else if (is_null_op(in->op)) {
+            double imm = in->imm;
+            if (uses_sreg(in))
+                imm = ctx->scalars[in->b];
+            run_nullop(in, d, a, is_binary(in->op) ? &w->regs[in->b] : NULL,
+                       in->op == BLAWK_OP_WHERE ? &w->regs[in->arg] : NULL, nb, imm);
+        } else {
+            double imm = in->imm;
+            int imm_valid = 1;
+            if (uses_sreg(in)) {
+                imm = ctx->scalars[in->b];
+                imm_valid = ctx->scalars_valid[in->b] != 0;
+            }
+            run_map(ctx->k, in, d, a, is_binary(in->op) ? &w->regs[in->b] : NULL, nb, imm,
+                    imm_valid);
+        }
+    }
+    return BLAWK_OK;
+}
+
+static void *worker_main(void *arg)
+{
+    worker *w = arg;
+    const run_ctx *ctx = w->ctx;
+    if (w->b0 > 0) {
+        /* warm-up: re-run the blocks before the range so lag rings and carries
+         * hold exactly what a single thread would have */
+        const size_t from = w->b0 > ctx->warm_blocks ? w->b0 - ctx->warm_blocks : 0;
+        for (size_t b = from; b < w->b0 && w->st == BLAWK_OK; b++)
+            w->st = run_block(w, b, 1);
+        /* a lag-1 log of an input needs the log of the element before the range */
+        for (uint32_t c = 0; c < ctx->p->n_code; c++) {
+            const blawk_instr *in = &ctx->p->code[c];
+            if (in->op == BLAWK_OP_DLOG1 && in->a < ctx->p->n_inputs)
+                ctx->k->log(&w->carry[c], ctx->inputs[in->a].values + w->b0 * BLAWK_BLOCK - 1, 1);
+        }
+    }
+    for (size_t b = w->b0; b < w->b1 && w->st == BLAWK_OK; b++)
+        w->st = run_block(w, b, 0);
+    return NULL;
+}
+
 blawk_status blawk_vm_run(const blawk_program *p, const blawk_col *inputs, blawk_col *outputs,
                           size_t n)
+{
+    return blawk_vm_exec(p, inputs, outputs, n, NULL);
+}
+
+blawk_status blawk_vm_exec(const blawk_program *p, const blawk_col *inputs, blawk_col *outputs,
+                           size_t n, const blawk_run_opts *opts)
 {
     blawk_status st = blawk_program_check(p);
     if (st != BLAWK_OK)
         return st;
     if ((p->n_inputs && inputs == NULL) || (p->n_outputs && outputs == NULL))
+        return BLAWK_ERR_ARG;
+    if (p->n_scalars && (opts == NULL || opts->scalars == NULL || opts->scalars_valid == NULL))
         return BLAWK_ERR_ARG;
     for (uint32_t i = 0; i < p->n_inputs; i++) {
         if (inputs[i].n != n)
@@ -327,16 +824,35 @@ blawk_status blawk_vm_run(const blawk_program *p, const blawk_col *inputs, blawk
         if (n && outputs[j].values == NULL)
             return BLAWK_ERR_ARG;
     }
-    if (n == 0)
+
+    if (n == 0) { /* nothing to compute; reductions over nothing are null (count: 0) */
+        for (uint32_t k = 0; k < p->n_code; k++) {
+            const blawk_instr *in = &p->code[k];
+            if (in->op == BLAWK_OP_REDUCE) {
+                const blawk_red_params rp = {.kind = in->kind, .ddof = BLAWK_DDOF(in->flags),
+                                             .q = in->imm};
+                blawk_red_state *total = NULL;
+                st = blawk_red_new(&rp, &total);
+                if (st != BLAWK_OK)
+                    return st;
+                int valid = 0;
+                blawk_red_result(total, &opts->scalars[in->dst], &valid);
+                opts->scalars_valid[in->dst] = (uint8_t)(valid != 0);
+                blawk_red_free(total);
+            }
+        }
         return BLAWK_OK;
+    }
 
     const uint32_t nr = p->n_regs;
-    reg *regs = blawk_alloc(nr * sizeof(reg));
+    const size_t n_blocks = (n + BLAWK_BLOCK - 1) / BLAWK_BLOCK;
     uint8_t *flags = blawk_alloc(nr);
     size_t *maxlag = blawk_alloc(nr * sizeof(size_t));
     uint8_t *lagged = blawk_alloc(nr);
-    double *carry = blawk_alloc((p->n_code + 1) * sizeof(double)); /* per-instruction state */
-    if (!regs || !flags || !maxlag || !lagged || !carry) {
+    blawk_red_state ***partials = blawk_alloc((p->n_code + 1) * sizeof(blawk_red_state **));
+    worker *workers = NULL;
+    int nthreads = 1;
+    if (!flags || !maxlag || !lagged || !partials) {
         st = BLAWK_ERR_NOMEM;
         goto done;
     }
@@ -344,7 +860,7 @@ blawk_status blawk_vm_run(const blawk_program *p, const blawk_col *inputs, blawk
     /* An output with no bitmap must never receive a null. */
     for (uint32_t i = 0; i < p->n_inputs; i++)
         flags[i] = inputs[i].valid != NULL;
-    may_null_regs(p, flags);
+    may_null_regs(p, flags, opts ? opts->scalars_valid : NULL);
     for (uint32_t j = 0; j < p->n_outputs; j++) {
         if (flags[p->out_regs[j]] && outputs[j].valid == NULL) {
             st = BLAWK_ERR_ARG;
@@ -352,90 +868,120 @@ blawk_status blawk_vm_run(const blawk_program *p, const blawk_col *inputs, blawk
         }
     }
 
-    /* How far back each register is read. */
+    /* How far back each register is read; what forces a single thread. */
+    int sequential = 0;
+    size_t chain = 0; /* sum of lags over computed registers: the warm-up depth */
     for (uint32_t k = 0; k < p->n_code; k++) {
         const blawk_instr *in = &p->code[k];
-        if (is_lag(in->op)) {
+        if (in->op == BLAWK_OP_WINDOW || in->op == BLAWK_OP_SCAN)
+            sequential = 1; /* running state: one pass in order */
+        if (is_lag(in->op) && (in->flags & BLAWK_F_OBS))
+            sequential = 1; /* counts valid values from the start */
+        if (is_lag(in->op) && in->lag >= 0 && !(in->flags & BLAWK_F_OBS)) {
             size_t l = (uint64_t)in->lag >= n ? n : (size_t)in->lag;
             lagged[in->a] = 1;
             if (l > maxlag[in->a])
                 maxlag[in->a] = l;
+            if (in->a >= p->n_inputs)
+                chain += l;
+            for (uint32_t j = 0; j < p->n_outputs; j++)
+                if (p->out_regs[j] == in->a)
+                    sequential = 1; /* history in output memory another thread writes */
+        }
+        if (in->op == BLAWK_OP_REDUCE) {
+            partials[k] = blawk_alloc((n_blocks + 1) * sizeof(blawk_red_state *));
+            if (!partials[k]) {
+                st = BLAWK_ERR_NOMEM;
+                goto done;
+            }
+            const blawk_red_params rp = {.kind = in->kind, .ddof = BLAWK_DDOF(in->flags),
+                                         .q = in->imm};
+            for (size_t b = 0; b < n_blocks && st == BLAWK_OK; b++)
+                st = blawk_red_new(&rp, &partials[k][b]);
+            if (st != BLAWK_OK)
+                goto done;
         }
     }
 
-    for (uint32_t r = 0; r < nr; r++) {
-        regs[r].kind = r < p->n_inputs ? REG_INPUT : REG_SCRATCH;
-        if (r < p->n_inputs)
-            regs[r].col = &inputs[r];
+    run_ctx ctx = {.p = p, .inputs = inputs, .outputs = outputs, .n = n, .n_blocks = n_blocks,
+                   .warm_blocks = (chain + BLAWK_BLOCK - 1) / BLAWK_BLOCK,
+                   .k = blawk_active(), .maxlag = maxlag, .lagged = lagged,
+                   .scalars = opts ? opts->scalars : NULL,
+                   .scalars_valid = opts ? opts->scalars_valid : NULL, .partials = partials};
+
+    /* Threads only where each gets enough blocks to be worth its start-up. */
+    if (opts && opts->threads > 1 && !sequential) {
+        nthreads = opts->threads > 64 ? 64 : opts->threads;
+        while (nthreads > 1 && n_blocks < (size_t)nthreads * 16)
+            nthreads--;
     }
-    for (uint32_t j = 0; j < p->n_outputs; j++) {
-        reg *o = &regs[p->out_regs[j]];
-        o->kind = REG_OUTPUT;
-        o->col = &outputs[j];
-        o->keep_bits = outputs[j].valid != NULL;
+    workers = blawk_alloc(nthreads * sizeof(worker));
+    if (!workers) {
+        st = BLAWK_ERR_NOMEM;
+        goto done;
     }
-    for (uint32_t r = p->n_inputs; r < nr; r++) {
-        reg *g = &regs[r];
-        if (g->kind != REG_SCRATCH)
+    for (int t = 0; t < nthreads && st == BLAWK_OK; t++) {
+        st = worker_init(&workers[t], &ctx);
+        workers[t].b0 = n_blocks * (size_t)t / (size_t)nthreads;
+        workers[t].b1 = n_blocks * (size_t)(t + 1) / (size_t)nthreads;
+    }
+    if (st != BLAWK_OK)
+        goto done;
+    if (nthreads == 1) {
+        worker_main(&workers[0]);
+    } else {
+        pthread_t tid[64];
+        int started[64] = {0};
+        for (int t = 1; t < nthreads; t++)
+            started[t] = pthread_create(&tid[t], NULL, worker_main, &workers[t]) == 0;
+        worker_main(&workers[0]);
+        for (int t = 1; t < nthreads; t++) {
+            if (started[t])
+                pthread_join(tid[t], NULL);
+            else
+                worker_main(&workers[t]); /* could not start a thread: do its share here */
+        }
+    }
+    for (int t = 0; t < nthreads && st == BLAWK_OK; t++)
+        st = workers[t].st;
+
+    /* Reductions: merge the per-block partials in block order. */
+    for (uint32_t k = 0; k < p->n_code && st == BLAWK_OK; k++) {
+        const blawk_instr *in = &p->code[k];
+        if (in->op != BLAWK_OP_REDUCE)
             continue;
-        size_t elems = BLAWK_BLOCK;
-        if (lagged[r]) {
-            /* ring of whole blocks holding at least maxlag elements of history */
-            elems = BLAWK_BLOCK * ((maxlag[r] + BLAWK_BLOCK - 1) / BLAWK_BLOCK + 1);
-            g->ring = elems;
-            g->keep_bits = 1;
+        const blawk_red_params rp = {.kind = in->kind, .ddof = BLAWK_DDOF(in->flags),
+                                     .q = in->imm};
+        blawk_red_state *total = NULL;
+        st = blawk_red_new(&rp, &total);
+        for (size_t b = 0; b < n_blocks && st == BLAWK_OK; b++)
+            st = blawk_red_merge(total, partials[k][b]);
+        if (st == BLAWK_OK) {
+            int valid = 0;
+            blawk_red_result(total, &opts->scalars[in->dst], &valid);
+            opts->scalars_valid[in->dst] = (uint8_t)(valid != 0);
         }
-        g->store_v = blawk_alloc(elems * sizeof(double));
-        g->store_m = blawk_alloc((elems / 64) * sizeof(uint64_t));
-        if (!g->store_v || !g->store_m) {
-            st = BLAWK_ERR_NOMEM;
-            goto done;
-        }
-    }
-
-    const blawk_kernels *k = blawk_active();
-    for (size_t base = 0; base < n; base += BLAWK_BLOCK) {
-        const size_t nb = n - base < BLAWK_BLOCK ? n - base : BLAWK_BLOCK;
-        /* bind this block's views */
-        for (uint32_t r = 0; r < nr; r++) {
-            reg *g = &regs[r];
-            if (g->kind == REG_SCRATCH) {
-                const size_t off = g->ring ? base % g->ring : 0;
-                g->v = g->store_v + off;
-                g->m = g->store_m + off / 64;
-            } else {
-                g->v = g->col->values + base;
-                g->m = g->col->valid ? g->col->valid + base / 64 : NULL;
-            }
-        }
-        for (uint32_t c = 0; c < p->n_code; c++) {
-            const blawk_instr *in = &p->code[c];
-            if (in->op == BLAWK_OP_NOP)
-                continue;
-            reg *d = &regs[in->dst];
-            const reg *a = &regs[in->a];
-            if (is_lag(in->op)) {
-                run_lag(k, in, d, a, base, nb, n, &carry[c]);
-            } else {
-                if (d->kind == REG_SCRATCH || d->keep_bits)
-                    d->m = d->kind == REG_SCRATCH ? d->store_m + (d->ring ? (base % d->ring) / 64 : 0)
-                                                  : d->col->valid + base / 64;
-                run_map(k, in, d, a, is_binary(in->op) ? &regs[in->b] : NULL, nb);
-            }
-        }
+        blawk_red_free(total);
     }
 
 done:
-    if (regs) {
-        for (uint32_t r = 0; r < nr; r++) {
-            blawk_free(regs[r].store_v);
-            blawk_free(regs[r].store_m);
+    if (workers) {
+        for (int t = 0; t < nthreads; t++)
+            worker_free(&workers[t], p);
+    }
+    if (partials) {
+        for (uint32_t k = 0; k < p->n_code; k++) {
+            if (!partials[k])
+                continue;
+            for (size_t b = 0; b < n_blocks; b++)
+                blawk_red_free(partials[k][b]);
+            blawk_free(partials[k]);
         }
     }
-    blawk_free(regs);
+    blawk_free(workers);
+    blawk_free(partials);
     blawk_free(flags);
     blawk_free(maxlag);
     blawk_free(lagged);
-    blawk_free(carry);
     return st;
 }

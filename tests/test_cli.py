@@ -54,7 +54,7 @@ def test_set_bindings() -> None:
     ("(+ 1 2))", "<expr>:1:8: unexpected ')': no list is open", 8),
     ("(dlgo 1 2)", "<expr>:1:2: unknown function 'dlgo'; did you mean dlog?", 2),
     ("(dlog 1 2 3)", "<expr>:1:1: dlog: expects at most 2 argument(s), got 3; "
-                     "signature (dlog x lag=1)", 1),
+                     "signature (dlog x lag=1 :obs nil)", 1),
     ('(log "px")', "<expr>:1:1: log: x must be a column or a number, got a string 'px'", 1),
     ('"open', "<expr>:1:1: unterminated string: '\"' without a closing '\"'", 1),
 ])

@@ -202,10 +202,10 @@ def test_plan_cache_reused() -> None:
     from blawk import planner
 
     e1 = blawk.col("a").dlog(3) * 7
-    p1, _ = planner.plan([e1])
+    p1, _, _ = planner.plan([e1])
     c = blawk.Column([1.0, 2.0, 3.0, 4.0])
     e2 = blawk.dlog(blawk.col("zz"), 3) * 7
-    p2, _ = planner.plan([e2])
+    p2, _, _ = planner.plan([e2])
     assert p1 is p2  # same structure, other leaf
     assert blawk.compute(blawk.dlog(c, 3) * 7).to_list()[3] == pytest.approx(np.log(4) * 7)
 
@@ -215,7 +215,8 @@ def test_program_validation_never_crashes() -> None:
         ([("log", 1, 5, 0, 0, 0.0)], 1, 2, [1]),  # reads an unset register
         ([("log", 0, 0, 0, 0, 0.0)], 1, 2, [1]),  # writes an input
         ([("log", 1, 0, 0, 0, 0.0), ("log", 1, 0, 0, 0, 0.0)], 1, 2, [1]),  # writes twice
-        ([("diff", 1, 0, 0, -1, 0.0)], 1, 2, [1]),  # negative lag
+        ([("log", 1, 0, 0, 0, 0.0), ("diff", 2, 1, 0, -1, 0.0)], 1, 3, [2]),  # lead of a
+        # computed register (only an input's memory holds the future)
         ([(999, 1, 0, 0, 0, 0.0)], 1, 2, [1]),  # unknown opcode
         ([("log", 1, 0, 0, 0, 0.0)], 1, 2, [0]),  # output is an input
         ([("log", 1, 0, 0, 0, 0.0)], 1, 2, [1, 1]),  # same output twice

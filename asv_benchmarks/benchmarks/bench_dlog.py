@@ -49,6 +49,7 @@ class _Timing:
 def _blawk():
     import blawk
 
+    blawk.set_threads(1)  # one core against one core (threads: bench_pipeline.Threads)
     return blawk
 
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..expr import Expr, const_node
-from ..registry import OpSpec, _maybe_fold, register
+from ..registry import REQUIRED, OpSpec, Param, _maybe_fold, register
 
 
 def _unary(name: str, doc: str, example: str, result: Any, aliases: tuple[str, ...] = ()) -> None:
@@ -39,3 +39,82 @@ _binary("*", "mul", "Product, folded left: (* a b c) = ((a * b) * c).", "(* 2 3)
         None, "mul")
 _binary("/", "div", "Quotient, folded left; with one argument, 1/x.  1/0 = inf, 0/0 = NaN.",
         "(/ 1 4)", 0.25, 1, lambda x: _maybe_fold(Expr("/", (const_node(1.0), x))), "div")
+
+
+# ------------------------------------------------------------------ more math
+# floor/ceil are SIMD on every ISA; the others run one scalar implementation
+# on every ISA (C99 libm), so results stay bit-identical across paths.
+
+_unary("floor", "Largest integer <= x (IEEE: floor(-0.5) = -0.0).", "(floor -1.5)", -2.0)
+_unary("ceil", "Smallest integer >= x.", "(ceil 1.2)", 2.0)
+_unary("sign", "-1, 0 or 1 by the sign of x; keeps -0.0, +0.0 and NaN.", "(sign -3)", -1.0,
+       aliases=("signum",))
+_unary("log1p", "ln(1 + x), accurate for small x (libm).", "(log1p 0)", 0.0)
+_unary("expm1", "e^x - 1, accurate for small x (libm).", "(expm1 0)", 0.0)
+_unary("log10", "Base-10 logarithm (libm).", "(log10 1000)", 3.0)
+_unary("log2", "Base-2 logarithm (libm).", "(log2 8)", 3.0)
+
+
+def _check_digits(op: str, param: str, v: Any) -> int:
+    from ..errors import BadParameter
+
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or int(v) != v \
+            or not -308 <= v <= 308:
+        raise BadParameter(f"{param} must be an integer in [-308, 308], got {v!r}", op=op)
+    return int(v)
+
+
+register(OpSpec(
+    name="round", kind="map", operands=("x",),
+    params=(Param("digits", 0, _check_digits, "decimal digits (negative: tens, ...)"),),
+    doc="Round to `digits` decimal digits, half to even, exactly as numpy's round.",
+    example="(round 2.675 2)", example_result=2.68,
+))
+register(OpSpec(
+    name="inv", kind="map", operands=("x",), doc="1 / x (1/0 = inf, 1/-0.0 = -inf).",
+    example="(inv 4)", example_result=0.25, aliases=("reciprocal",),
+))
+
+
+def _binary_op(name: str, doc: str, example: str, result: Any,
+               aliases: tuple[str, ...] = ()) -> None:
+    register(OpSpec(name=name, kind="map", operands=("a", "b"), doc=doc, example=example,
+                    example_result=result, aliases=aliases))
+
+
+_binary_op("pow", "a raised to b (C99 pow: pow(x, 0) = 1 even for NaN).", "(pow 2 10)", 1024.0,
+           aliases=("expt", "xexp"))
+_binary_op("mod", "Floored modulo, the sign of the divisor (np.mod, Python's %).",
+           "(mod -7 3)", 2.0)
+_binary_op("min2", "Elementwise minimum of two inputs; NaN if either is NaN (np.minimum).",
+           "(min2 3 4)", 3.0, aliases=("fmin", "&"))
+_binary_op("max2", "Elementwise maximum of two inputs; NaN if either is NaN (np.maximum).",
+           "(max2 3 4)", 4.0, aliases=("fmax", "|"))
+
+
+def _clip(x: Expr, lo: float, hi: float) -> Any:
+    from ..errors import BadParameter
+    from ..registry import lookup
+
+    if lo > hi:
+        raise BadParameter(f"lo must be <= hi, got lo={lo!r} hi={hi!r}", op="clip")
+    up = lookup("max2").call([x, lo], {})  # type: ignore[union-attr]
+    return lookup("min2").call([up, hi], {})  # type: ignore[union-attr]
+
+
+def _check_bound(op: str, param: str, v: Any) -> float:
+    from ..errors import BadParameter
+
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or v != v:
+        raise BadParameter(f"{param} must be a number, got {v!r}", op=op)
+    return float(v)
+
+
+register(OpSpec(
+    name="clip", kind="composite", operands=("x",),
+    params=(Param("lo", REQUIRED, _check_bound, "lower bound"),
+            Param("hi", REQUIRED, _check_bound, "upper bound")),
+    expand=_clip, aliases=("chop",),
+    doc="Clamp x into [lo, hi] (NaN stays NaN).", example="(clip (column -5 0.5 9) 0 1)",
+    example_result=[0.0, 0.5, 1.0],
+))

@@ -101,6 +101,16 @@ typedef struct blawk_col {
 void *blawk_alloc(size_t bytes);
 void blawk_free(void *p);
 
+/*
+ * The buffer pool: 64-byte aligned, NOT zeroed memory for results.  Big
+ * buffers given back with blawk_pool_put are kept (bounded) and handed out
+ * again for the same size, so steady-state work does not fault pages in
+ * again.  blawk_pool_put(p, bytes) needs the size that was asked for.
+ */
+void *blawk_pool_get(size_t bytes);
+void blawk_pool_put(void *p, size_t bytes);
+void blawk_pool_trim(void); /* give every pooled buffer back to the system */
+
 /* Number of bitmap words for n elements. */
 static inline size_t blawk_bitmap_words(size_t n) { return (n + 63) >> 6; }
 
@@ -158,12 +168,43 @@ typedef enum blawk_opcode {
     BLAWK_OP_MUL_S,            /* a * imm */
     BLAWK_OP_DIV_S,            /* a / imm */
     BLAWK_OP_RDIV_S,           /* imm / a */
-    /* lag ops: dst[i] = f(a[i], a[i-lag]), lag = `lag` >= 0 */
+    /* lag ops: dst[i] = f(a[i], a[i-lag]); lag < 0 (a lead) only on an input register */
     BLAWK_OP_DIFF,             /* a[i] - a[i-lag] */
     BLAWK_OP_RATIO,            /* a[i] / a[i-lag] */
     BLAWK_OP_SHIFT,            /* a[i-lag] */
     BLAWK_OP_DLOG1,            /* log a[i] - log a[i-1] in one pass (lag must be 1);
                                   the last log is carried across blocks */
+    /* ops with a kernel state object carried across blocks (csrc/kernels/window.h,
+     * scan.h, reduce.h); `kind` picks the kernel */
+    BLAWK_OP_WINDOW,           /* dst = rolling `kind` of a, window `lag`, min_periods `arg`,
+                                  ddof = BLAWK_DDOF(flags), BLAWK_F_PAST_ONLY */
+    BLAWK_OP_SCAN,             /* dst = cumulative `kind` of a (alpha = imm, limit = arg) */
+    BLAWK_OP_REDUCE,           /* SCALAR register dst = reduction `kind` of a (and b when
+                                  BLAWK_F_TWO_INPUTS), ddof = BLAWK_DDOF(flags), q = imm */
+    /* more unary maps */
+    BLAWK_OP_FLOOR, BLAWK_OP_CEIL, BLAWK_OP_SIGN, BLAWK_OP_LOG1P, BLAWK_OP_EXPM1,
+    BLAWK_OP_LOG10, BLAWK_OP_LOG2,
+    /* more binary maps: pow, floored mod (np.mod), NaN-propagating min/max */
+    BLAWK_OP_POW, BLAWK_OP_MOD, BLAWK_OP_MIN2, BLAWK_OP_MAX2,
+    /* more maps with the scalar imm (or scalar register b with F_SREG) */
+    BLAWK_OP_POW_S, BLAWK_OP_RPOW_S, BLAWK_OP_MOD_S, BLAWK_OP_RMOD_S, BLAWK_OP_MIN_S,
+    BLAWK_OP_MAX_S, BLAWK_OP_ROUND_S, /* round to imm decimal digits, half to even */
+    /* comparisons and logic: results are 1.0 (true) or 0.0 (false); a value is
+     * true when it is neither 0 nor NaN (NOT, WHERE).  IEEE: any comparison
+     * with NaN is false except !=.  On 0/1 masks, and/or are min2/max2 (q's & |) */
+    BLAWK_OP_LT, BLAWK_OP_LE, BLAWK_OP_GT, BLAWK_OP_GE, BLAWK_OP_EQ, BLAWK_OP_NE,
+                                                      /* register with register */
+    BLAWK_OP_LT_S, BLAWK_OP_LE_S, BLAWK_OP_GT_S, BLAWK_OP_GE_S, BLAWK_OP_EQ_S,
+    BLAWK_OP_NE_S,                                    /* a (op) imm */
+    BLAWK_OP_NOT,
+    /* null handling */
+    BLAWK_OP_ISNULL,           /* 1.0 where a is null, else 0.0; never null */
+    BLAWK_OP_ISVALID,          /* 1.0 where a is valid; never null */
+    BLAWK_OP_FILL_S,           /* a where valid, imm where null; never null */
+    BLAWK_OP_NAN2NULL,         /* a, with NaN made null */
+    BLAWK_OP_COALESCE,         /* a where valid, else b */
+    BLAWK_OP_WHERE,            /* dst = truth(a) ? b : register `arg`; null where a is
+                                  null or the chosen side is null */
     BLAWK_OP_COUNT_
 } blawk_opcode;
 
@@ -172,9 +213,21 @@ typedef struct blawk_instr {
     uint32_t dst;              /* destination register (never an input) */
     uint32_t a;                /* first operand register */
     uint32_t b;                /* second operand register (binary ops) */
-    int64_t lag;               /* LAG ops: how far back, >= 0 */
-    double imm;                /* *_S ops: the scalar operand */
+    int64_t lag;               /* LAG ops: how far back, >= 0; WINDOW: the window length */
+    double imm;                /* *_S ops: the scalar operand; SCAN: alpha; REDUCE: q */
+    int32_t kind;              /* WINDOW/SCAN/REDUCE: which kernel */
+    int32_t flags;             /* BLAWK_F_* bits, ddof in bits 8..15 */
+    int64_t arg;               /* WINDOW: min_periods; SCAN: limit */
 } blawk_instr;
+
+/* instruction flags */
+#define BLAWK_F_SREG 1         /* *_S ops: the scalar is scalar register `b`, not imm */
+#define BLAWK_F_PAST_ONLY 2    /* WINDOW: the window excludes the current row */
+#define BLAWK_F_TWO_INPUTS 4   /* REDUCE: reads a and b (cov, cor, wsum, wavg) */
+#define BLAWK_F_OBS 8          /* DIFF/RATIO/SHIFT: lag over valid observations ("business
+                                  days"): a[i-lag] is the lag-th valid value before i */
+#define BLAWK_DDOF(flags) (((flags) >> 8) & 0xff)
+#define BLAWK_F_DDOF(d) ((int32_t)(d) << 8)
 
 typedef struct blawk_program {
     const blawk_instr *code;
@@ -183,6 +236,7 @@ typedef struct blawk_program {
     uint32_t n_regs;           /* total registers, inputs included */
     uint32_t n_outputs;
     const uint32_t *out_regs;  /* n_outputs registers bound to outputs, in order */
+    uint32_t n_scalars;        /* scalar registers (read by F_SREG ops, set by REDUCE) */
 } blawk_program;
 
 /*
@@ -204,6 +258,24 @@ blawk_status blawk_program_check(const blawk_program *p);
 blawk_status blawk_vm_run(const blawk_program *p, const blawk_col *inputs,
                           blawk_col *outputs, size_t n);
 
+/* Run-time context of blawk_vm_exec. */
+typedef struct blawk_run_opts {
+    double *scalars;           /* n_scalars values: read by F_SREG ops, written by REDUCE */
+    uint8_t *scalars_valid;    /* n_scalars flags, 1 = valid (a null scalar makes every
+                                  element of an op that reads it null) */
+    int threads;               /* worker threads for the stage; <= 1: the calling thread */
+} blawk_run_opts;
+
+/*
+ * blawk_vm_run with scalar registers and threads.  Programs that use scalar
+ * registers need opts with both arrays.  Results are bit-identical whatever
+ * the thread count: stages with sequential state (scans, windows) run on one
+ * thread, lags of computed registers warm up on the block before a thread's
+ * range, and reductions merge per-block partials in block order.
+ */
+blawk_status blawk_vm_exec(const blawk_program *p, const blawk_col *inputs, blawk_col *outputs,
+                           size_t n, const blawk_run_opts *opts);
+
 /*
  * Static null analysis: may output j contain nulls, given which inputs carry
  * a bitmap (inputs_nullable[i] != 0)?  Writes n_outputs flags into out.
@@ -211,6 +283,11 @@ blawk_status blawk_vm_run(const blawk_program *p, const blawk_col *inputs,
 blawk_status blawk_program_may_null(const blawk_program *p,
                                     const uint8_t *inputs_nullable,
                                     uint8_t *out);
+
+/* The same, knowing which scalar registers are valid (NULL: all valid). */
+blawk_status blawk_program_may_null_s(const blawk_program *p,
+                                      const uint8_t *inputs_nullable,
+                                      const uint8_t *scalars_valid, uint8_t *out);
 
 #ifdef __cplusplus
 }

@@ -17,6 +17,7 @@
 #include <math.h>
 
 #include "kernels.h"
+#include "math_extra.h"
 
 #define BLAWK_CAT_(a, b) a##_##b
 #define BLAWK_CAT(a, b) BLAWK_CAT_(a, b)
@@ -97,6 +98,8 @@ LAG1_KERNEL(k_ratio1, VDIV, /)
 UNARY_KERNEL(k_neg, VNEG, s_neg)
 UNARY_KERNEL(k_abs, VABS, s_abs)
 UNARY_KERNEL(k_sqrt, VSQRT, sqrt)
+UNARY_KERNEL(k_floor, VFLOOR, floor)
+UNARY_KERNEL(k_ceil, VCEIL, ceil)
 
 BINARY_KERNEL(k_add, VADD, +)
 BINARY_KERNEL(k_sub, VSUB, -)
@@ -122,4 +125,10 @@ const blawk_kernels K(blawk_kernels) = {
     .mul_s = K(k_mul_s), .div_s = K(k_div_s), .rdiv_s = K(k_rdiv_s),
     .diff1 = K(k_diff1), .ratio1 = K(k_ratio1),
     .dlog1 = K(blawk_vdlog1),
+    .floor = K(k_floor), .ceil = K(k_ceil), .sign = blawk_k_sign, .log1p = blawk_k_log1p,
+    .expm1 = blawk_k_expm1, .log10 = blawk_k_log10, .log2 = blawk_k_log2,
+    .pow = blawk_k_pow, .mod = blawk_k_mod, .min2 = blawk_k_min2, .max2 = blawk_k_max2,
+    .pow_s = blawk_k_pow_s, .rpow_s = blawk_k_rpow_s, .mod_s = blawk_k_mod_s,
+    .rmod_s = blawk_k_rmod_s, .min_s = blawk_k_min_s, .max_s = blawk_k_max_s,
+    .round_s = blawk_k_round_s,
 };

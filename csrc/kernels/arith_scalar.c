@@ -17,4 +17,7 @@
 
 #define VPREV1(p, c) (p)
 
+#define VFLOOR(a) floor(a)
+#define VCEIL(a) ceil(a)
+
 #include "arith_impl.h"

@@ -1,0 +1,260 @@
+"""Planner passes, stages, register reuse, threads, and fused == unfused."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import ISAS, B, random_validity, same_ieee
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import blawk
+from blawk import planner
+from blawk.expr import Expr, column_node, const_node
+
+X = blawk.col("x")
+Y = blawk.col("y")
+
+
+def prices(n: int, seed: int = 0) -> np.ndarray:
+    return 100 * np.exp(np.cumsum(np.random.default_rng(seed).standard_normal(n) * 0.01))
+
+
+# ------------------------------------------------------------------ passes
+
+
+def test_topo_is_iterative_and_ordered() -> None:
+    e = X
+    for i in range(3000):  # deeper than Python's recursion limit
+        e = e + float(i % 7)
+    order = planner._topo([e])
+    pos = {id(nd): i for i, nd in enumerate(order)}
+    assert all(pos[id(a)] < pos[id(nd)] for nd in order for a in nd.args)
+    got = blawk.compute(e, x=np.zeros(10))
+    assert got.to_list()[0] == float(sum(i % 7 for i in range(3000)))
+
+
+def test_register_reuse_keeps_registers_few() -> None:
+    e = X
+    for _ in range(400):
+        e = (e * 1.0001 + Y) - Y * 0.5
+    p, _, _ = planner.plan([e])
+    assert len(p.stages) == 1
+    assert p.stages[0].program.n_regs <= 6  # 1200 instructions, a handful of registers
+    x, y = prices(3000, 1), prices(3000, 2)
+    ref = x.copy()
+    for _ in range(400):
+        ref = (ref * 1.0001 + y) - y * 0.5
+    assert same_ieee(blawk.compute(e, x=x, y=y).values, ref)
+
+
+def test_classify_and_stages() -> None:
+    r = X.dlog(1) * 252
+    z = blawk.zscore(r)
+    order = planner._topo([z])
+    kinds = planner._classify(order)
+    stage, avail = planner._stages(order, kinds)
+    by_op = {nd.op: i for i, nd in enumerate(order)}
+    assert kinds[by_op["mean"]] == "scalar" and kinds[by_op["*"]] == "col"
+    assert stage[by_op["mean"]] == 0 and avail[by_op["mean"]] == 1
+    assert stage[by_op["/"]] == 1
+    p, _, _ = planner.plan([z])
+    assert len(p.stages) == 2
+    assert p.alias  # the intermediate lives in the result's buffer
+
+
+def test_reduction_where_a_column_is_needed() -> None:
+    with pytest.raises(blawk.TypeMismatch, match="got a reduction's result"):
+        blawk.compute(blawk.dlog(blawk.mean(X), 1), x=np.ones(4))
+
+
+def test_cse_one_node_one_computation() -> None:
+    a = X.dlog(1) * 252
+    b = X.dlog(1) * 252
+    assert a is b
+    e = (a + b) / a
+    p, _, _ = planner.plan([e])
+    ops = [ins[0] for ins in p.stages[0].code]
+    assert ops.count("dlog1") == 1 and ops.count("mul_s") == 1
+
+
+def test_plan_cache_by_structure_and_on_node() -> None:
+    e1 = blawk.col("a").dlog(3) * 7
+    e2 = blawk.col("b").dlog(3) * 7
+    assert planner.plan([e1])[0] is planner.plan([e2])[0]
+    assert e1._plan is not None and planner.plan([e1]) is e1._plan
+
+
+def test_explain_names_stages_and_materialization() -> None:
+    text = blawk.explain(blawk.zscore(X.dlog(1) * 252))
+    assert text.startswith("2 stages, 2 passes over memory")
+    assert "reduce mean" in text and "reduce std" in text
+    assert "materialized for later" in text
+    assert "per element: reads 16 B, writes 16 B" in text
+
+
+# ------------------------------------------------------------------ reductions
+
+
+def test_reductions_return_numbers_and_null() -> None:
+    c = blawk.Column([1.0, None, 3.0])
+    assert blawk.compute(blawk.mean(X), x=c) == 2.0
+    assert blawk.compute(blawk.mean(X), x=blawk.Column([None, None])) is None
+    assert blawk.compute([blawk.mean(X), blawk.sum(X)], x=c) == [2.0, 4.0]
+    assert blawk.mean(c) == 2.0
+
+
+def test_zscore_matches_numpy_and_out() -> None:
+    x = prices(5000, 3)
+    r = np.diff(np.log(x)) * 252
+    ref = (r - r.mean()) / r.std(ddof=1)
+    z = blawk.compute(blawk.zscore(X.dlog(1) * 252), x=x)
+    assert z.null_count == 1
+    np.testing.assert_allclose(z.to_numpy()[1:], ref, rtol=1e-12, atol=1e-12)
+    out = np.empty_like(x)
+    z2 = blawk.compute(blawk.zscore(X.dlog(1) * 252), x=x, out=out)
+    assert z2.equals(z) and np.shares_memory(z2.values, out)
+    assert blawk.eval("(-> x (dlog 1) (mul 252) (zscore))", x=x).equals(z)
+
+
+def test_scalar_of_scalars_on_host() -> None:
+    c = blawk.Column([1.0, 2.0, 3.0, 4.0])
+    e = (X - blawk.mean(X)) / (blawk.std(X) * 2.0)
+    got = blawk.compute(e, x=c)
+    m, s = 2.5, np.std([1, 2, 3, 4], ddof=1)
+    np.testing.assert_allclose(got.to_numpy(), (np.arange(1, 5) - m) / (s * 2.0))
+
+
+# ------------------------------------------------------------------ threads
+
+
+def test_set_threads() -> None:
+    assert planner.get_threads() >= 1
+    with pytest.raises(blawk.BadParameter):
+        planner.set_threads(0)
+    planner.set_threads(None)
+
+
+@pytest.mark.parametrize("expr", [
+    X.dlog(1) * 252 + 1,
+    X.dlog(5) + X.log(),
+    (X * 2).dlog(3000).dlog(2),
+    blawk.zscore(X.dlog(1)),
+])
+def test_threads_bit_identical(isa: str, expr: Expr) -> None:
+    n = 70 * B + 123  # enough blocks for two threads
+    x = prices(n, 4)
+    ok = random_validity(np.random.default_rng(5), n, "sparse")
+    c = blawk.Column(x, valid=ok)
+    try:
+        planner.set_threads(1)
+        one = blawk.compute(expr, x=c)
+        planner.set_threads(2)
+        two = blawk.compute(expr, x=c)
+    finally:
+        planner.set_threads(None)
+    assert one.equals(two)
+
+
+# ------------------------------------------------------------------ fused == unfused
+
+
+def unfused(e: Expr, leaves: dict[str, blawk.Column]) -> object:
+    """Each node computed on its own from materialized arguments."""
+    memo: dict[int, object] = {}
+    for nd in planner._topo([e]):
+        if nd.op == "input":
+            memo[id(nd)] = leaves[nd.param("name")]
+            continue
+        if nd.op in ("const", "column"):
+            memo[id(nd)] = nd.param("value") if nd.op == "const" else nd.param("column")
+            continue
+        args = []
+        n = len(next(iter(leaves.values())))
+        for a in nd.args:
+            v = memo[id(a)]
+            if v is None:  # a null scalar: every element it touches is null
+                v = blawk.Column([None] * n)
+            args.append(column_node(v) if isinstance(v, blawk.Column) else const_node(v))
+        one = Expr(nd.op, tuple(args), nd.params)
+        memo[id(nd)] = blawk.compute(one) if one.op != "const" else one.param("value")
+    return memo[id(e)]
+
+
+UNARY = ["log", "exp", "sqrt", "abs", "neg"]
+
+
+@st.composite
+def graphs(draw: st.DrawFn) -> Expr:
+    pool: list[Expr] = [X, Y]
+    for _ in range(draw(st.integers(1, 12))):
+        kind = draw(st.sampled_from(["unary", "binary", "scalar", "lag", "shared", "reduce"]))
+        a = draw(st.sampled_from(pool))
+        if kind == "unary":
+            e = getattr(blawk, draw(st.sampled_from(UNARY)))(a)
+        elif kind == "binary":
+            b = draw(st.sampled_from(pool))
+            e = blawk.registry.lookup(draw(st.sampled_from("+-*/"))).call([a, b])
+        elif kind == "scalar":
+            k = draw(st.sampled_from([2.5, -0.0, 0.0, 1.0, float("inf"), float("nan")]))
+            op = blawk.registry.lookup(draw(st.sampled_from("+-*/")))
+            e = op.call([a, k] if draw(st.booleans()) else [k, a])
+        elif kind == "lag":
+            e = blawk.dlog(a, draw(st.sampled_from([0, 1, 2, 64, B + 1])))
+        elif kind == "reduce":
+            red = blawk.registry.lookup(draw(st.sampled_from(["mean", "sum", "std"])))
+            e = a - red.call([a])
+        else:
+            e = a + a
+        if isinstance(e, Expr):
+            pool.append(e)
+    return pool[-1]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(e=graphs(), n=st.sampled_from([1, 7, 65, B + 3, 3 * B + 1]),
+       kind=st.sampled_from(["none", "mixed", "sparse"]), seed=st.integers(0, 1000),
+       isa=st.sampled_from(ISAS))
+def test_fused_equals_unfused(e: Expr, n: int, kind: str, seed: int, isa: str) -> None:
+    if not isinstance(e, Expr) or e.op in ("input", "const"):
+        return
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(n) * 10
+    y = prices(n, seed)
+    ok = random_validity(rng, n, kind)
+    leaves = {"x": blawk.Column(x, valid=ok) if ok is not None else blawk.Column(x),
+              "y": blawk.Column(y)}
+    before = blawk.isa()
+    blawk.set_isa(isa)
+    try:
+        fused = blawk.compute(e, **leaves)
+        ref = unfused(e, leaves)
+    finally:
+        blawk.set_isa(before)
+    if isinstance(fused, blawk.Column):
+        assert isinstance(ref, blawk.Column) and fused.equals(ref)
+    else:
+        assert fused == ref or (fused != fused and ref != ref)
+
+
+# ------------------------------------------------------------------ masks and nulls
+
+
+def test_masks_fuse_with_arithmetic() -> None:
+    x = blawk.Column([1.0, -2.0, float("nan"), None, 5.0])
+    got = blawk.compute((X > 0) * X + (X <= 0) * 10, x=x).to_list()
+    assert got[0] == 1.0 and got[1] == 10.0 and got[3] is None
+    assert got[2] != got[2]  # 0 * NaN is NaN: IEEE, masks do not hide it
+    assert got[4] == 5.0
+    sig = blawk.compute(blawk.where(X > 0, X, blawk.neg(X)), x=x).to_list()
+    assert sig[:2] == [1.0, 2.0] and sig[3] is None
+
+
+def test_null_tools() -> None:
+    x = blawk.Column([1.0, None, float("nan")])
+    assert blawk.isnull(x).to_list() == [0.0, 1.0, 0.0]
+    assert blawk.notnull(x).to_list() == [1.0, 0.0, 1.0]
+    assert blawk.fill(x, -1).to_list()[:2] == [1.0, -1.0]
+    assert blawk.nan_to_null(x).to_list() == [1.0, None, None]
+    y = blawk.Column([9.0, 8.0, None])
+    assert blawk.coalesce(x, y).to_list()[:2] == [1.0, 8.0]

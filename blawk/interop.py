@@ -341,7 +341,7 @@ def to_pandas(obj: Column | Table, nulls: str = "nan") -> Any:
 
     def series_data(c: Column) -> Any:
         if nulls == "nan":
-            return c.to_numpy() if c.validity is None else c.to_numpy()
+            return c.to_numpy()
         return pd.arrays.FloatingArray(np.array(c.values), ~c.is_valid())
 
     if isinstance(obj, Column):

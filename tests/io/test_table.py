@@ -183,3 +183,50 @@ def test_repr_and_html(t: Table) -> None:
     assert "2024-01-01 09:30:00.25" in repr(ts)
     wide = Table({f"c{i}": [1.0] for i in range(30)})
     assert "..." in repr(wide).splitlines()[1] and "c29" in repr(wide)
+
+
+# ------------------------------------------------------------------ from the language
+
+PRICES = '(load-csv "examples/data/prices.csv")'
+
+
+@pytest.fixture
+def in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pathlib import Path
+
+    monkeypatch.chdir(Path(__file__).resolve().parents[2])
+
+
+def test_language_table_ops(in_repo: None, tmp_path: object) -> None:
+    t = blawk.eval(f"(filter {PRICES} (weekdays {PRICES}))")
+    assert isinstance(t, Table) and len(t) == 2609
+    r = blawk.eval(f'(-> {PRICES} (select "px" "es") (xminus :ordered #t) (head 2))')
+    assert r.names == ["px-es", "es-px"] and len(r) == 2
+    s = blawk.eval(f'(sort-by (head {PRICES} 5) :key "px")')
+    assert s["px"].to_list() == sorted(s["px"].to_list())
+    w = blawk.eval(f'(let ((p {PRICES})) (with-col p "r" (dlog (col p "px") 1)))')
+    assert w.names[-1] == "r" and w["r"].null_count > 0
+    m = blawk.eval(f'(resample {PRICES} :rule "M" :how "ohlc")')
+    assert m.names[:4] == ["px_open", "px_high", "px_low", "px_close"] and len(m) == 120
+    p = str(tmp_path) + "/x.csv"  # type: ignore[operator]
+    back = blawk.eval(f'(load-csv (save (head {PRICES} 3) path :delimiter ";" :null "-") '
+                      f':nulls ["-"])', path=p)
+    assert back.equals(blawk.eval(f"(head {PRICES} 3)"))
+    assert blawk.eval(f'(calendar-mask (head {PRICES} 3) "friday")').to_list() == [1.0, 0.0, 0.0]
+
+
+def test_language_errors_point_at_the_form(in_repo: None) -> None:
+    with pytest.raises(blawk.BlawkError) as ei:
+        blawk.eval('(load-csv "examples/data/prices.csv" :lenient 3)')
+    assert "lenient must be #t or nil" in str(ei.value)
+    with pytest.raises(blawk.UnknownName, match="did you mean 'px'"):
+        blawk.eval(f'(select {PRICES} "pxx")')
+    with pytest.raises(blawk.BadParameter, match="pairs"):
+        blawk.eval(f'(rename {PRICES} "px" "a" "es")')
+    with pytest.raises(blawk.IOFailure, match="no such file"):
+        blawk.eval('(load-parquet "nope.parquet")')
+    with pytest.raises(blawk.TypeMismatch, match="table must be a table"):
+        blawk.eval("(head 3)")
+    with pytest.raises(blawk.BadParameter, match="not sorted"):
+        blawk.eval(f'(aj (sort-by {PRICES} :key "px") {PRICES})')
+    assert len(blawk.eval(f'(aj (sort-by {PRICES} :key "px") {PRICES} :sort #t)')) == 3653

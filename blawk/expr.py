@@ -53,13 +53,21 @@ class Expr:
         if node is not None:
             return node
         node = object.__new__(cls)
-        node.op = op
-        node.args = args
-        node.params = params
-        node._key = key
-        node._plan = None  # the planner's cache for this node as a root
+        object.__setattr__(node, "op", op)
+        object.__setattr__(node, "args", args)
+        object.__setattr__(node, "params", params)
+        object.__setattr__(node, "_key", key)
+        object.__setattr__(node, "_plan", None)  # the planner's cache for this node as a root
         _INTERN[key] = node
         return node
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # nodes are immutable: a node's arguments exist before it does, so a
+        # graph can never contain a cycle
+        if name == "_plan":
+            object.__setattr__(self, name, value)
+            return
+        raise AttributeError(f"Expr nodes are immutable (cannot set {name!r})")
 
     # the node is immutable: identity is equality
     def __hash__(self) -> int:

@@ -675,7 +675,8 @@ def _run(outputs: list[Expr], inputs: dict[str, Any], out: np.ndarray | None) ->
         return vals
 
     nulls: dict[int, int] = {}
-    if len(p.stages) == 1 and not p.host[0] and not p.alias:
+    if len(p.stages) == 1 and not p.host[0] and not p.alias and len(p.stages[0].inputs) <= 64 \
+            and len(p.stages[0].outputs) <= 64:
         # the common case in one call to C: null analysis, allocation, the VM
         st = p.stages[0]
         target = None

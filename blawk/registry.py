@@ -209,8 +209,37 @@ def _fold_variadic(spec: OpSpec, nodes: list[Expr]) -> Any:
     return _maybe_fold(acc)
 
 
+# Rewrites that can never change an IEEE result (bits included):
+#   x * 1 -> x, 1 * x -> x, x / 1 -> x, x - 0 -> x  (but not x + 0: -0.0 + 0 = +0.0,
+#   and never x * 0 -> 0: NaN and inf), neg(neg x) -> x, abs(abs x) -> abs x.
+def _simplify(node: Expr) -> Expr:
+    op, args = node.op, node.args
+
+    def is_const(e: Expr, v: float) -> bool:
+        if e.op != "const":
+            return False
+        c = e.param("value")
+        return c == v and math.copysign(1.0, c) == math.copysign(1.0, v)
+
+    if op == "*" and len(args) == 2:
+        if is_const(args[1], 1.0):
+            return args[0]
+        if is_const(args[0], 1.0):
+            return args[1]
+    if op == "/" and len(args) == 2 and is_const(args[1], 1.0):
+        return args[0]
+    if op == "-" and len(args) == 2 and is_const(args[1], 0.0):
+        return args[0]
+    if op == "neg" and args[0].op == "neg":
+        return args[0].args[0]
+    if op == "abs" and args[0].op == "abs":
+        return args[0]
+    return node
+
+
 def _maybe_fold(node: Expr) -> Any:
     """All-constant nodes become numbers, computed by the same kernels as columns."""
+    node = _simplify(node)
     if node.op == "const":
         return node.param("value")
     if node.args and all(a.op == "const" for a in node.args):

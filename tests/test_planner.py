@@ -258,3 +258,38 @@ def test_null_tools() -> None:
     assert blawk.nan_to_null(x).to_list() == [1.0, None, None]
     y = blawk.Column([9.0, 8.0, None])
     assert blawk.coalesce(x, y).to_list()[:2] == [1.0, 8.0]
+
+
+def test_simplification_never_changes_ieee_results() -> None:
+    assert X * 1 is X and 1 * X is X and X / 1 is X and X - 0 is X
+    assert blawk.neg(blawk.neg(X)) is X
+    assert blawk.abs(blawk.abs(X)) is blawk.abs(X)
+    assert (X + 0) is not X  # -0.0 + 0 is +0.0
+    assert (X * 0) is not X and (X * 0).op == "*"  # NaN * 0 is NaN, inf * 0 is NaN
+    assert (X - (-0.0)) is not X  # x - (-0.0) = x + 0: -0.0 becomes +0.0
+    x = np.array([-0.0, np.nan, np.inf, -np.inf, 1.5])
+    for rewritten in (X * 1, X / 1, X - 0):  # the rewrite gives what IEEE gives
+        unrewritten = {"*": x * 1, "/": x / 1, "-": x - 0}
+        assert rewritten is X
+        assert all(same_ieee(v, x) for v in unrewritten.values())
+    got = blawk.compute(X * 0, x=x).values
+    assert np.isnan(got[1]) and np.isnan(got[2]) and np.signbit(got[0])
+
+
+def test_no_cycles_by_construction() -> None:
+    e = X.dlog(1)
+    with pytest.raises(AttributeError, match="immutable"):
+        e.args = (e,)  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        e.op = "log"  # type: ignore[misc]
+
+
+def test_hundreds_of_inputs() -> None:
+    # numexpr stops at 32 operands; blawk's programs have no such limit
+    names = [f"c{i}" for i in range(300)]
+    e = blawk.col(names[0])
+    for nm in names[1:]:
+        e = e + blawk.col(nm)
+    data = {nm: np.full(100, float(i)) for i, nm in enumerate(names)}
+    got = blawk.compute(e, **data)
+    assert got.to_list()[0] == float(sum(range(300)))

@@ -188,7 +188,8 @@ UNARY = ["log", "exp", "sqrt", "abs", "neg"]
 def graphs(draw: st.DrawFn) -> Expr:
     pool: list[Expr] = [X, Y]
     for _ in range(draw(st.integers(1, 12))):
-        kind = draw(st.sampled_from(["unary", "binary", "scalar", "lag", "shared", "reduce"]))
+        kind = draw(st.sampled_from(["unary", "binary", "scalar", "lag", "shared", "reduce",
+                                     "window", "scan", "mask"]))
         a = draw(st.sampled_from(pool))
         if kind == "unary":
             e = getattr(blawk, draw(st.sampled_from(UNARY)))(a)
@@ -201,6 +202,18 @@ def graphs(draw: st.DrawFn) -> Expr:
             e = op.call([a, k] if draw(st.booleans()) else [k, a])
         elif kind == "lag":
             e = blawk.dlog(a, draw(st.sampled_from([0, 1, 2, 64, B + 1])))
+        elif kind == "window":
+            op = blawk.registry.lookup(draw(st.sampled_from(
+                ["mavg", "mstd", "msum", "mmax", "mmin", "mmed", "wzs", "ft-mean"])))
+            w = draw(st.sampled_from([1, 3, 20, B + 2]))
+            e = op.call([a], {"window": w, "min_periods": draw(st.sampled_from([None, 1, 2]))})
+        elif kind == "scan":
+            op = draw(st.sampled_from(["cumsum", "cummax", "cs1", "ema", "locf"]))
+            kw = {"alpha": 0.3} if op == "ema" else {}
+            e = blawk.registry.lookup(op).call([a], kw)
+        elif kind == "mask":
+            b = draw(st.sampled_from(pool))
+            e = blawk.where(a > b, a, blawk.fill(b, 0.5))
         elif kind == "reduce":
             red = blawk.registry.lookup(draw(st.sampled_from(["mean", "sum", "std"])))
             e = a - red.call([a])

@@ -73,7 +73,7 @@ struct blawk_win_state {
                           into one vector, which would lengthen the add chain);
                           row w stays 0 (the empty suffix) */
     int64_t last_row;  /* row of the last valid value (INT64_MIN: none yet) */
-    int64_t inv_cnt;   /* inv_n == 1.0 / inv_cnt */
+    double inv_for;    /* inv_n == 1.0 / inv_for (a cache) */
     double inv_n;
     int64_t brk;       /* row of the valid value before the run of equal values
                           that ends at last_row (INT64_MIN: none) */
@@ -337,33 +337,19 @@ WIN_INLINE void mom_push(blawk_win_state *s, double v, int ok, int K, int anchor
     s->slot = sl + 1 == s->w ? 0 : sl + 1;
 }
 
-/* Sum k of the window ending at row t-1 as an unnormalised double-double
- * hi + *lo: the suffix pair plus the prefix pair. */
-WIN_INLINE double mom_pair(const blawk_win_state *s, int k, int K, double *lo)
+/* One window's sum of d^(k+1): the suffix pair (sh, sl) plus the prefix pair
+ * (ph, pl), as an unnormalised double-double hi + *lo. */
+WIN_INLINE double dd_join(double sh, double sl, double ph, double pl, double *lo)
 {
-    int64_t j = s->slot == 0 ? s->w : s->slot;
-    double a = s->suf[K * j + k], b = s->ph[k];
-    double hi = a + b;
+    double hi = sh + ph;
     if (!isfinite(hi)) {
         *lo = 0.0; /* a non-finite term (or overflow): hi alone is the answer */
         return hi;
     }
-    double bp = hi - a;
-    double e = (a - (hi - bp)) + (b - bp);
-    *lo = e + (s->sufl[K * j + k] + s->pl[k]);
+    double bp = hi - sh;
+    double e = (sh - (hi - bp)) + (ph - bp);
+    *lo = e + (sl + pl);
     return hi;
-}
-
-WIN_INLINE double mom_sum(const blawk_win_state *s, int k, int K)
-{
-    double lo, hi = mom_pair(s, k, K, &lo);
-    return hi + lo;
-}
-
-/* Are the window's valid values (at least one) all the same finite value? */
-WIN_INLINE int mom_constant(const blawk_win_state *s)
-{
-    return s->brk < s->t - s->w && isfinite(s->lastv);
 }
 
 /* The centred second moment of the window (cnt = n values) from the shifted
@@ -396,49 +382,62 @@ WIN_INLINE double centred_m2(double S1, double S1l, double S2, double S2l, doubl
     return t + ((S2l - m2 * S1l) - rr * rr * inv_n);
 }
 
-/* The result for the window ending at row t-1 (cnt >= need).  x: the current
- * row's value (zscore). */
-WIN_INLINE double mom_result(blawk_win_state *s, int kind, int K, double x)
+/* What one window's result needs. */
+typedef struct mom_win {
+    double h[4], l[4]; /* sums of d^(k+1) over the window: h[k] + l[k] */
+    double n;          /* valid values (>= need) */
+    int cst;           /* they are all equal to lastv (finite) */
+    double lastv;
+} mom_win;
+
+/* 1/n, recomputed only when n changes (it rarely does): the same bits as a
+ * fresh division, without one division per row. */
+WIN_INLINE double inv_of(double n, double *cache_n, double *cache_inv)
 {
-    double n = (double)s->cnt;
-    if (kind == BLAWK_WIN_SUM)
-        return mom_sum(s, 0, K);
-    int cst = mom_constant(s);
-    if (kind == BLAWK_WIN_MEAN)
-        return cst ? s->lastv : mom_sum(s, 0, K) / n;
-    if (s->inv_cnt != s->cnt) { /* the count rarely changes: divide once */
-        s->inv_cnt = s->cnt;
-        s->inv_n = 1.0 / n;
+    if (n != *cache_n) {
+        *cache_n = n;
+        *cache_inv = 1.0 / n;
     }
-    double l1, l2;
-    double S1 = mom_pair(s, 0, K, &l1), S2 = mom_pair(s, 1, K, &l2);
-    double mu;                                /* mean of d */
-    double M2 = centred_m2(S1, l1, S2, l2, n, s->inv_n, &mu);
-    if (cst)
+    return *cache_inv;
+}
+
+/* The result of one window.  x: the current row's value (zscore). */
+WIN_INLINE double mom_eval(const mom_win *q, int kind, int ddof, double anchor, double x,
+                           double *cache_n, double *cache_inv)
+{
+    double n = q->n;
+    if (kind == BLAWK_WIN_SUM)
+        return q->h[0] + q->l[0];
+    if (kind == BLAWK_WIN_MEAN)
+        return q->cst ? q->lastv : (q->h[0] + q->l[0]) / n;
+    double inv_n = inv_of(n, cache_n, cache_inv);
+    double mu; /* mean of d */
+    double M2 = centred_m2(q->h[0], q->l[0], q->h[1], q->l[1], n, inv_n, &mu);
+    if (q->cst)
         M2 = 0.0;
     if (M2 < 0.0)
         M2 = 0.0;
     switch (kind) {
-    case BLAWK_WIN_VAR: return M2 / (n - s->ddof);
-    case BLAWK_WIN_STD: return sqrt(M2 / (n - s->ddof));
+    case BLAWK_WIN_VAR: return M2 / (n - ddof);
+    case BLAWK_WIN_STD: return sqrt(M2 / (n - ddof));
     case BLAWK_WIN_ZSCORE: {
-        double sd = sqrt(M2 / (n - s->ddof));
+        double sd = sqrt(M2 / (n - ddof));
         /* constant window: (x - c) / 0, as IEEE says (NaN for x == c) */
-        double dev = cst ? x - s->lastv : (x - s->anchor) - mu;
+        double dev = q->cst ? x - q->lastv : (x - anchor) - mu;
         return dev / sd;
     }
     case BLAWK_WIN_SKEW: {
-        double S3 = mom_sum(s, 2, K);
-        double S2f = S2 + l2, S1f = S1 + l1;
-        double M3 = cst ? 0.0 : S3 - mu * (3.0 * S2f - 2.0 * mu * S1f);
+        double S3 = q->h[2] + q->l[2];
+        double S2 = q->h[1] + q->l[1], S1 = q->h[0] + q->l[0];
+        double M3 = q->cst ? 0.0 : S3 - mu * (3.0 * S2 - 2.0 * mu * S1);
         /* pandas' adjusted Fisher-Pearson: n sqrt(n-1) / (n-2) * M3 / M2^1.5;
          * zero spread gives 0/0 = NaN */
         return (M3 / (M2 * sqrt(M2))) * (n * sqrt(n - 1.0) / (n - 2.0));
     }
     default: { /* KURT */
-        double S3 = mom_sum(s, 2, K), S4 = mom_sum(s, 3, K);
-        double S2f = S2 + l2, S1f = S1 + l1;
-        double M4 = cst ? 0.0 : S4 - mu * (4.0 * S3 - mu * (6.0 * S2f - 3.0 * mu * S1f));
+        double S4 = q->h[3] + q->l[3], S3 = q->h[2] + q->l[2];
+        double S2 = q->h[1] + q->l[1], S1 = q->h[0] + q->l[0];
+        double M4 = q->cst ? 0.0 : S4 - mu * (4.0 * S3 - mu * (6.0 * S2 - 3.0 * mu * S1));
         if (M4 < 0.0)
             M4 = 0.0;
         double ratio = M4 / (M2 * M2);
@@ -448,11 +447,119 @@ WIN_INLINE double mom_result(blawk_win_state *s, int kind, int K, double x)
     }
 }
 
+/* The result for the window ending at row t-1 (cnt >= need), from the state. */
+WIN_INLINE double mom_result(blawk_win_state *s, int kind, int K, double x)
+{
+    mom_win q;
+    int64_t j = s->slot == 0 ? s->w : s->slot;
+    for (int k = 0; k < K; k++)
+        q.h[k] = dd_join(s->suf[K * j + k], s->sufl[K * j + k], s->ph[k], s->pl[k], &q.l[k]);
+    q.n = (double)s->cnt;
+    q.cst = s->brk < s->t - s->w && isfinite(s->lastv);
+    q.lastv = s->lastv;
+    return mom_eval(&q, kind, s->ddof, s->anchor, x, &s->inv_for, &s->inv_n);
+}
+
+/* Write row i's result and validity bit (word collects the bits of i's word). */
+WIN_INLINE void put(double *out, uint64_t *out_valid, uint64_t *word, size_t i, double v, int ok)
+{
+    /* A NaN result is written as the canonical quiet NaN: IEEE leaves the
+     * payload of a NaN computed from NaNs to the operand order, which the
+     * compiler may pick differently in the two paths below, and the bits
+     * must not depend on how the column was split. */
+    out[i] = ok ? (v == v ? v : (double)NAN) : 0.0;
+    *word |= (uint64_t)ok << (i & 63);
+    if ((i & 63) == 63) {
+        out_valid[i >> 6] = *word;
+        *word = 0;
+    }
+}
+
+#define MOM_CHUNK 256
+
+/*
+ * Rows i0 .. i0+m-1, all inside the current segment after its first row
+ * (slot > 0, the anchor fixed), in two passes: a sequential one that pushes
+ * the rows and records each row's prefix sums, count and constant flag, then
+ * one that evaluates the windows, whose iterations are independent (so the
+ * divisions and square roots of neighbouring rows overlap).  Outputs rows
+ * i0 .. i0+m-1, or i0+1 .. i0+m-1 for past_only (each row gets the window
+ * ending at the row before; the caller did row i0).
+ */
+WIN_INLINE void mom_chunk(blawk_win_state *s, double *out, uint64_t *out_valid, uint64_t *word,
+                          const double *x, const uint64_t *xv, size_t i0, size_t m, int kind,
+                          int K, int runs)
+{
+    double P[4][MOM_CHUNK], PL[4][MOM_CHUNK], C[MOM_CHUNK], LV[MOM_CHUNK];
+    uint8_t CST[MOM_CHUNK];
+    const int64_t slot0 = s->slot, t0 = s->t, w = s->w;
+    const double a = s->anchor;
+    double *buf = s->buf;
+    uint8_t *vb = s->vb;
+
+    for (size_t j = 0; j < m; j++) {
+        size_t i = i0 + j;
+        int64_t sl = slot0 + (int64_t)j;
+        double v = x[i];
+        int ok = bit_at(xv, i);
+        s->cnt -= vb[sl];
+        buf[sl] = v;
+        vb[sl] = (uint8_t)ok;
+        if (ok) {
+            s->cnt++;
+            add_terms(s->ph, s->pl, v - a, K);
+            if (runs) {
+                if (!(v == s->lastv))
+                    s->brk = s->last_row;
+                s->last_row = t0 + (int64_t)j;
+                s->lastv = v;
+                if (isfinite(v)) {
+                    s->last_fin = v;
+                    s->have_fin = 1;
+                }
+            }
+        }
+        for (int k = 0; k < K; k++) {
+            P[k][j] = s->ph[k];
+            PL[k][j] = s->pl[k];
+        }
+        C[j] = (double)s->cnt;
+        if (runs) {
+            CST[j] = s->brk < t0 + (int64_t)j + 1 - w && isfinite(s->lastv);
+            LV[j] = s->lastv;
+        }
+    }
+    s->t = t0 + (int64_t)m;
+    s->slot = slot0 + (int64_t)m == w ? 0 : slot0 + (int64_t)m;
+
+    const int past = s->past_only, zs = kind == BLAWK_WIN_ZSCORE;
+    const double need = (double)s->need;
+    const double *suf = s->suf, *sufl = s->sufl;
+    for (size_t j = 0; j + (size_t)past < m; j++) {
+        size_t row = i0 + j + (size_t)past;
+        double xr = x[row];
+        double n = C[j];
+        int vld = n >= need && (!zs || bit_at(xv, row));
+        double r = 0.0;
+        if (vld) {
+            mom_win q;
+            int64_t base = (slot0 + (int64_t)j + 1) * K;
+            for (int k = 0; k < K; k++)
+                q.h[k] = dd_join(suf[base + k], sufl[base + k], P[k][j], PL[k][j], &q.l[k]);
+            q.n = n;
+            q.cst = runs ? CST[j] : 0;
+            q.lastv = runs ? LV[j] : 0.0;
+            r = mom_eval(&q, kind, s->ddof, a, xr, &s->inv_for, &s->inv_n);
+        }
+        put(out, out_valid, word, row, r, vld);
+    }
+}
+
 WIN_INLINE void mom_block(blawk_win_state *st, double *out, uint64_t *out_valid, const double *x,
                           const uint64_t *xv, size_t n, const int kind)
 {
     /* Work on a local copy of the state: stores through out/buf cannot alias
-     * it, so its fields live in registers for the whole block. */
+     * it, so its fields can live in registers for the whole block. */
     blawk_win_state L = *st, *s = &L;
     const int K = kind_moments(kind);
     /* sum and mean need no anchor: their compensated sums are accurate to
@@ -468,26 +575,38 @@ WIN_INLINE void mom_block(blawk_win_state *st, double *out, uint64_t *out_valid,
         *st = L;
         return;
     }
-    if (s->past_only) {
-        for (size_t i = 0; i < n; i++) {
+    size_t i = 0;
+    while (i < n) {
+        if (s->slot == 0 || !s->seg_anchored) {
+            /* a segment's first row, or rows before its anchor: one at a time */
             double v = x[i];
             int ok = bit_at(xv, i);
-            int vld = s->cnt >= need && (!zs || ok);
-            double r = vld ? mom_result(s, kind, K, v) : 0.0;
-            EMIT(i, r, vld);
-            mom_push(s, v, ok, K, anchored, runs);
+            if (s->past_only) {
+                int vld = s->cnt >= need && (!zs || ok);
+                put(out, out_valid, &word, i, vld ? mom_result(s, kind, K, v) : 0.0, vld);
+                mom_push(s, v, ok, K, anchored, runs);
+            } else {
+                mom_push(s, v, ok, K, anchored, runs);
+                int vld = s->cnt >= need && (!zs || ok);
+                put(out, out_valid, &word, i, vld ? mom_result(s, kind, K, v) : 0.0, vld);
+            }
+            i++;
+            continue;
         }
-    } else {
-        for (size_t i = 0; i < n; i++) {
-            double v = x[i];
-            int ok = bit_at(xv, i);
-            mom_push(s, v, ok, K, anchored, runs);
-            int vld = s->cnt >= need && (!zs || ok);
-            double r = vld ? mom_result(s, kind, K, v) : 0.0;
-            EMIT(i, r, vld);
+        size_t m = n - i;
+        if ((int64_t)m > s->w - s->slot)
+            m = (size_t)(s->w - s->slot);
+        if (m > MOM_CHUNK)
+            m = MOM_CHUNK;
+        if (s->past_only) {
+            int vld = s->cnt >= need && (!zs || bit_at(xv, i));
+            put(out, out_valid, &word, i, vld ? mom_result(s, kind, K, x[i]) : 0.0, vld);
         }
+        mom_chunk(s, out, out_valid, &word, x, xv, i, m, kind, K, runs);
+        i += m;
     }
-    FLUSH(n);
+    if (n & 63)
+        out_valid[n >> 6] = word;
     *st = L;
 }
 
@@ -571,14 +690,16 @@ WIN_INLINE double mm_result(const blawk_win_state *s)
     return s->nan_cnt ? NAN : s->dq_val[s->dq_head];
 }
 
-WIN_INLINE void mm_block(blawk_win_state *s, double *out, uint64_t *out_valid, const double *x,
+WIN_INLINE void mm_block(blawk_win_state *st, double *out, uint64_t *out_valid, const double *x,
                          const uint64_t *xv, size_t n, const int ismax)
 {
+    blawk_win_state L = *st, *s = &L; /* a local copy: see mom_block */
     uint64_t word = 0;
     const int64_t need = s->need;
     if (!out) {
         for (size_t i = 0; i < n; i++)
             mm_push(s, x[i], bit_at(xv, i), ismax);
+        *st = L;
         return;
     }
     for (size_t i = 0; i < n; i++) {
@@ -593,6 +714,7 @@ WIN_INLINE void mm_block(blawk_win_state *s, double *out, uint64_t *out_valid, c
         }
     }
     FLUSH(n);
+    *st = L;
 }
 
 /* --------------------------------------------------------------- median */

@@ -417,7 +417,10 @@ def load_csv(
     head_text = head.decode("utf-8", errors="replace")
     delim = delimiter or sniff_delimiter(head_text)
     parse = pcsv.ParseOptions(delimiter=delim)
-    names, first_kind = _head_info(head, parse, nulls_l, path)
+    try:
+        names, first_kind = _head_info(head, parse, nulls_l, path)
+    except UnicodeDecodeError:
+        raise _fail(path, "the header is not valid UTF-8 text") from None
     dup = _duplicate(names)
     if dup:
         (a, b), nm = dup
@@ -430,9 +433,11 @@ def load_csv(
 
     report = LenientReport(path)
     as_string: set[str] = set()
+    as_binary: set[str] = set()  # text columns that are not valid UTF-8
     tbl = None
-    for _attempt in range(len(names) + 2):
-        types = {nm: (pa.string() if nm in as_string else pa.float64())
+    for _attempt in range(2 * len(names) + 2):
+        types = {nm: (pa.binary() if nm in as_binary else pa.string() if nm in as_string
+                      else pa.float64())
                  for nm in names if nm != idx_name}
         bad_rows: list[Any] = []
 
@@ -457,15 +462,15 @@ def load_csv(
             if bad_rows:
                 raise _ragged(path, delim, nulls_l, bad_rows[0], len(names)) from None
             m = _CONV_ERR.search(msg)
-            if m and int(m.group(1)) < len(names) and names[int(m.group(1))] not in as_string:
-                name = names[int(m.group(1))]
-                if name == idx_name:
-                    raise _fail(path, msg) from None
+            name = names[int(m.group(1))] if m and int(m.group(1)) < len(names) else None
+            if name is not None and name != idx_name and name not in as_binary:
                 if not lenient:
                     _raise_bad_cell(path, name, delim, nulls_l)
-                as_string.add(name)
+                (as_binary if name in as_string else as_string).add(name)
                 continue
             raise _fail(path, msg.replace("CSV parse error: ", "")) from None
+        except UnicodeDecodeError:
+            raise _fail(path, "the header is not valid UTF-8 text") from None
         except (OSError, pa.ArrowException) as exc:
             raise _fail(path, f"cannot read: {exc}") from None
         finally:
@@ -493,10 +498,14 @@ def _head_info(head: bytes, parse: Any, nulls: list[str], path: str
                                     null_values=nulls, strings_can_be_null=True))
         except pa.ArrowInvalid:
             continue
+        except UnicodeDecodeError:
+            raise _fail(path, "the header is not valid UTF-8 text") from None
         names = tbl.column_names
         if not names:
             break
         col = tbl.column(0)
+        if pa.types.is_binary(col.type):
+            col = _decode(col)
         t = col.type
         if pa.types.is_date(t):
             return names, "date"
@@ -555,18 +564,31 @@ def _raise_bad_cell(path: str, name: str, delim: str, nulls: list[str]) -> None:
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
-    tbl = pcsv.read_csv(path, parse_options=pcsv.ParseOptions(delimiter=delim),
-                        convert_options=pcsv.ConvertOptions(
-                            include_columns=[name], column_types={name: pa.string()},
-                            null_values=nulls, strings_can_be_null=True,
-                            quoted_strings_can_be_null=True))
-    arr = tbl.column(0)
+    def read(kind: Any) -> Any:
+        return pcsv.read_csv(path, parse_options=pcsv.ParseOptions(delimiter=delim),
+                             convert_options=pcsv.ConvertOptions(
+                                 include_columns=[name], column_types={name: kind},
+                                 null_values=nulls, strings_can_be_null=True,
+                                 quoted_strings_can_be_null=True)).column(0)
+
+    try:
+        arr = read(pa.string())
+    except pa.ArrowInvalid:  # not valid UTF-8
+        arr = _decode(read(pa.binary()))
     _values, _ok, bad = parse_floats(arr)
     pos = int(np.argmax(bad)) if bad.any() else 0
     text = arr[pos].as_py()
     raise _fail(path, f"row {_row(pos)}, column {name!r}: not a number: {text!r} (rows count "
                       f"from 1, the header is row 1; pass :lenient #t to read such cells as "
                       f"null)")
+
+
+def _decode(arr: Any) -> Any:
+    """A binary Arrow array as strings (invalid UTF-8 replaced by U+FFFD)."""
+    import pyarrow as pa
+
+    return pa.array([None if b is None else b.decode("utf-8", "replace")
+                     for b in arr.to_pylist()], type=pa.string())
 
 
 def _to_table(tbl: Any, path: str, idx_name: str | None, first_kind: str | None,
@@ -580,6 +602,8 @@ def _to_table(tbl: Any, path: str, idx_name: str | None, first_kind: str | None,
     kind = None
     if idx_name is not None:
         arr = tbl.column(idx_name)
+        if pa.types.is_binary(arr.type):
+            arr = _decode(arr)
         t = arr.type
         if pa.types.is_date(t) or pa.types.is_timestamp(t):
             from .interop import index_from_arrow
@@ -616,6 +640,8 @@ def _to_table(tbl: Any, path: str, idx_name: str | None, first_kind: str | None,
         if name == idx_name:
             continue
         arr = tbl.column(name)
+        if pa.types.is_binary(arr.type):
+            arr = _decode(arr)
         if name in as_string:
             values, ok, bad = parse_floats(arr)
             nbad = int(bad.sum())

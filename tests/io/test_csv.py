@@ -295,3 +295,20 @@ def test_round_trip(tmp_path_factory: pytest.TempPathFactory, t: Table, delim: s
     save_csv(t, p, delimiter=delim, null=null)
     back = load_csv(p)
     assert same(t, back), (t, back)
+
+
+def test_invalid_utf8(tmp_path: Path) -> None:
+    def raw(name: str, data: bytes) -> str:
+        p = tmp_path / name
+        p.write_bytes(data)
+        return str(p)
+
+    with pytest.raises(IOFailure, match="row 3, column 'b': not a number"):
+        load_csv(raw("a.csv", b"date,b\n2020-01-01,1\n2020-01-02,\xff\n"))
+    with pytest.warns(LenientParseWarning):
+        t = load_csv(raw("b.csv", b"date,b\n2020-01-01,1\n2020-01-02,\xff\n"), lenient=True)
+    assert t["b"].to_list() == [1.0, None]
+    with pytest.raises(IOFailure, match=r"row 3, column 'date' \(the index\)"):
+        load_csv(raw("c.csv", b"date,b\n2020-01-01,1\n\xff,3\n"))
+    with pytest.raises(IOFailure, match="header is not valid UTF-8"):
+        load_csv(raw("d.csv", b"d\xe9,b\n1,2\n"))

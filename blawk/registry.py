@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from .column import Column
-from .errors import ArityError, BadParameter, TypeMismatch, UnknownName
+from .errors import ArityError, BadParameter, ShapeError, TypeMismatch, UnknownName
 from .expr import Expr, column_node, const_node
 
 REQUIRED: Any = object()  # marker: the parameter has no default
@@ -68,6 +68,9 @@ class OpSpec:
     prepare: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     # composite ops: (operand nodes, params) -> the node built from primitives
     expand: Callable[..., Any] | None = None
+
+    def _each(self, operands: list[Any], kwargs: dict[str, Any]) -> Any:
+        return _each_impl(self, operands, kwargs)
 
     # ------------------------------------------------------------ calling
     def signature(self) -> str:
@@ -144,6 +147,8 @@ class OpSpec:
         operands, params = self.bind(list(args), dict(kwargs or {}))
         if self.impl is not None:
             return self.impl(*operands, **params)
+        if self.kind in _EACH_KINDS and any(_is_table(v) for v in operands):
+            return self._each(operands, kwargs or {})
         nodes = [_to_node(self.name, name, v) for name, v in _named(self, operands)]
         if self.variadic:
             return _fold_variadic(self, nodes)
@@ -162,6 +167,36 @@ def _lisp(v: Any) -> str:
     if v is True:
         return "t"
     return repr(v)
+
+
+_EACH_KINDS = ("map", "lag", "window", "scan", "composite")
+
+
+def _is_table(v: Any) -> bool:
+    from .table import Table
+
+    return isinstance(v, Table)
+
+
+def _each_impl(spec: OpSpec, operands: list[Any], kwargs: dict[str, Any]) -> Any:
+    """kdb's each: a column op on a table applies to every column (index and
+    names kept).  With two tables, columns pair up by name."""
+    tables = [v for v in operands if _is_table(v)]
+    first = tables[0]
+    for t in tables[1:]:
+        if t.names != first.names or len(t) != len(first):
+            raise ShapeError(
+                f"tables must have the same columns and length to combine "
+                f"(got {first.names} x {len(first)} and {t.names} x {len(t)})", op=spec.name)
+
+    def one(name: str) -> Any:
+        args = [v.column(name) if _is_table(v) else v for v in operands]
+        return spec.call(args, kwargs)
+
+    cols = iter(first.names)
+    from .expr import materialize
+
+    return first.map_columns(lambda _c: materialize(one(next(cols))))
 
 
 def _named(spec: OpSpec, operands: list[Any]) -> list[tuple[str, Any]]:

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "examples" / "data" / "prices.csv"
 
 
-def pandas_pipeline() -> "object":
+def pandas_pipeline() -> object:
     pd = pytest.importorskip("pandas")
     df = pd.read_csv(DATA, parse_dates=["date"], index_col="date", na_values=["NA"])
     df = df[df.index.day_of_week < 5]  # keep weekdays

@@ -86,7 +86,7 @@ cdef class _Stream:
         """Push the next rows; returns (values, valid bool array) for them."""
         cdef const double[::1] xv = np.ascontiguousarray(x, dtype=np.float64)
         cdef size_t n = xv.shape[0]
-        out = np.zeros(n, dtype=np.float64)
+        out = np.empty(n, dtype=np.float64)  # the kernel writes every slot
         ow = np.zeros(max((n + 63) >> 6, 1), dtype=np.uint64)
         cdef double[::1] o = out
         cdef uint64_t[::1] om = ow
@@ -184,6 +184,8 @@ def _run_pieces(_Stream s, x, valid, Py_ssize_t piece, Py_ssize_t start=0):
         oks.append(ok)
     if not vals:
         return np.zeros(0), np.zeros(0, dtype=bool)
+    if len(vals) == 1:
+        return vals[0], oks[0]
     return np.concatenate(vals), np.concatenate(oks)
 
 

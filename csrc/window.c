@@ -37,6 +37,7 @@
  * and every ISA gives the same bits (as does every way of splitting the
  * column into pieces: the segment boundaries are fixed by the row number).
  */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,18 @@
 #else
 #define WIN_INLINE static inline
 #endif
+
+/* Constants that depend only on the window's count n, recomputed only when
+ * n changes (it rarely does): the same bits as computing them afresh, without
+ * divisions and square roots on every row. */
+typedef struct ncache {
+    double n;     /* the count they are for (0: none yet) */
+    double inv_n; /* 1 / n */
+    double skew;  /* n sqrt(n-1) / (n-2) */
+    double k1;    /* (n-1) / ((n-2)(n-3)) */
+    double k2;    /* n (n+1) */
+    double k3;    /* 3 (n-1) */
+} ncache;
 
 struct blawk_win_state {
     int kind;
@@ -73,8 +86,7 @@ struct blawk_win_state {
                           into one vector, which would lengthen the add chain);
                           row w stays 0 (the empty suffix) */
     int64_t last_row;  /* row of the last valid value (INT64_MIN: none yet) */
-    double inv_for;    /* inv_n == 1.0 / inv_for (a cache) */
-    double inv_n;
+    ncache nc;         /* constants for the last count seen */
     int64_t brk;       /* row of the valid value before the run of equal values
                           that ends at last_row (INT64_MIN: none) */
     double lastv;      /* the last valid value */
@@ -241,7 +253,8 @@ WIN_INLINE double sq_err(double d, double p)
     return ((dh * dh - p) + 2.0 * dh * dl) + dl * dl;
 }
 
-/* Accumulate d, d^2 (exactly: rounding error into the low part), d^3, d^4. */
+/* Accumulate d and d^2 (compensated; d^2's own rounding error goes into the
+ * low part too), d^3 and d^4 (plain). */
 WIN_INLINE void add_terms(double *h, double *l, double d, int K)
 {
     two_acc(&h[0], &l[0], d);
@@ -249,10 +262,13 @@ WIN_INLINE void add_terms(double *h, double *l, double d, int K)
         double d2 = d * d;
         two_acc(&h[1], &l[1], d2);
         l[1] += sq_err(d, d2);
+        /* skew and kurt cancel in plain double arithmetic (M3, M4 from the
+         * raw sums), so their third and fourth power sums need no
+         * compensation */
         if (K >= 3)
-            two_acc(&h[2], &l[2], d2 * d);
+            h[2] += d2 * d;
         if (K >= 4)
-            two_acc(&h[3], &l[3], d2 * d2);
+            h[3] += d2 * d2;
     }
 }
 
@@ -369,11 +385,17 @@ WIN_INLINE double centred_m2(double S1, double S1l, double S2, double S2l, doubl
                              double inv_n, double *mean_d)
 {
     double q = S1 * inv_n;
-    double c = 4398046511105.0 * q;           /* 2^42 + 1: Veltkamp split, keep 11 bits */
-    double m = isfinite(c) ? c - (c - q) : q; /* (c overflows only where d^2 did) */
+    if (!(fabs(S2) <= DBL_MAX)) {
+        /* some d^2 overflowed or was not finite (then so is the answer);
+         * the splits below could overflow too */
+        *mean_d = q;
+        return S2 - S1 * q;
+    }
+    double c = 4398046511105.0 * q; /* 2^42 + 1: Veltkamp split, keep 11 bits */
+    double m = c - (c - q);
     double r = S1 - n * m;
-    double cr = 134217729.0 * r;              /* 2^27 + 1 */
-    double r1 = isfinite(cr) ? cr - (cr - r) : r;
+    double cr = 134217729.0 * r;    /* 2^27 + 1 */
+    double r1 = cr - (cr - r);
     double r2 = r - r1;
     double rr = r + S1l;
     *mean_d = m + rr * inv_n;
@@ -390,29 +412,34 @@ typedef struct mom_win {
     double lastv;
 } mom_win;
 
-/* 1/n, recomputed only when n changes (it rarely does): the same bits as a
- * fresh division, without one division per row. */
-WIN_INLINE double inv_of(double n, double *cache_n, double *cache_inv)
+WIN_INLINE const ncache *consts_for(ncache *c, double n, int kind)
 {
-    if (n != *cache_n) {
-        *cache_n = n;
-        *cache_inv = 1.0 / n;
+    if (n != c->n) {
+        c->n = n;
+        c->inv_n = 1.0 / n;
+        if (kind == BLAWK_WIN_SKEW)
+            c->skew = n * sqrt(n - 1.0) / (n - 2.0);
+        if (kind == BLAWK_WIN_KURT) {
+            c->k1 = (n - 1.0) / ((n - 2.0) * (n - 3.0));
+            c->k2 = n * (n + 1.0);
+            c->k3 = 3.0 * (n - 1.0);
+        }
     }
-    return *cache_inv;
+    return c;
 }
 
 /* The result of one window.  x: the current row's value (zscore). */
 WIN_INLINE double mom_eval(const mom_win *q, int kind, int ddof, double anchor, double x,
-                           double *cache_n, double *cache_inv)
+                           ncache *cache)
 {
     double n = q->n;
     if (kind == BLAWK_WIN_SUM)
         return q->h[0] + q->l[0];
     if (kind == BLAWK_WIN_MEAN)
         return q->cst ? q->lastv : (q->h[0] + q->l[0]) / n;
-    double inv_n = inv_of(n, cache_n, cache_inv);
+    const ncache *c = consts_for(cache, n, kind);
     double mu; /* mean of d */
-    double M2 = centred_m2(q->h[0], q->l[0], q->h[1], q->l[1], n, inv_n, &mu);
+    double M2 = centred_m2(q->h[0], q->l[0], q->h[1], q->l[1], n, c->inv_n, &mu);
     if (q->cst)
         M2 = 0.0;
     if (M2 < 0.0)
@@ -432,17 +459,16 @@ WIN_INLINE double mom_eval(const mom_win *q, int kind, int ddof, double anchor, 
         double M3 = q->cst ? 0.0 : S3 - mu * (3.0 * S2 - 2.0 * mu * S1);
         /* pandas' adjusted Fisher-Pearson: n sqrt(n-1) / (n-2) * M3 / M2^1.5;
          * zero spread gives 0/0 = NaN */
-        return (M3 / (M2 * sqrt(M2))) * (n * sqrt(n - 1.0) / (n - 2.0));
+        return (M3 / (M2 * sqrt(M2))) * c->skew;
     }
-    default: { /* KURT */
+    default: { /* KURT: (n-1)/((n-2)(n-3)) * (n(n+1) M4/M2^2 - 3(n-1)), pandas' form */
         double S4 = q->h[3] + q->l[3], S3 = q->h[2] + q->l[2];
         double S2 = q->h[1] + q->l[1], S1 = q->h[0] + q->l[0];
         double M4 = q->cst ? 0.0 : S4 - mu * (4.0 * S3 - mu * (6.0 * S2 - 3.0 * mu * S1));
         if (M4 < 0.0)
             M4 = 0.0;
         double ratio = M4 / (M2 * M2);
-        double inner = n * (n + 1.0) * ratio - 3.0 * (n - 1.0);
-        return (n - 1.0) / ((n - 2.0) * (n - 3.0)) * inner;
+        return c->k1 * (c->k2 * ratio - c->k3);
     }
     }
 }
@@ -457,7 +483,7 @@ WIN_INLINE double mom_result(blawk_win_state *s, int kind, int K, double x)
     q.n = (double)s->cnt;
     q.cst = s->brk < s->t - s->w && isfinite(s->lastv);
     q.lastv = s->lastv;
-    return mom_eval(&q, kind, s->ddof, s->anchor, x, &s->inv_for, &s->inv_n);
+    return mom_eval(&q, kind, s->ddof, s->anchor, x, &s->nc);
 }
 
 /* Write row i's result and validity bit (word collects the bits of i's word). */
@@ -549,7 +575,7 @@ WIN_INLINE void mom_chunk(blawk_win_state *s, double *out, uint64_t *out_valid, 
             q.n = n;
             q.cst = runs ? CST[j] : 0;
             q.lastv = runs ? LV[j] : 0.0;
-            r = mom_eval(&q, kind, s->ddof, a, xr, &s->inv_for, &s->inv_n);
+            r = mom_eval(&q, kind, s->ddof, a, xr, &s->nc);
         }
         put(out, out_valid, word, row, r, vld);
     }

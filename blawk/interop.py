@@ -218,7 +218,9 @@ def _to_arrow_table(obj: Any) -> Any:
     if isinstance(obj, pa.RecordBatch):
         return pa.Table.from_batches([obj])
     if hasattr(obj, "__arrow_c_stream__"):
-        return pa.RecordBatchReader.from_stream(obj).read_all()
+        if hasattr(pa.RecordBatchReader, "from_stream"):  # pyarrow >= 15
+            return pa.RecordBatchReader.from_stream(obj).read_all()
+        return pa.table(obj)
     if hasattr(obj, "__arrow_c_array__"):
         return pa.Table.from_batches([pa.record_batch(obj)])
     raise TypeMismatch(

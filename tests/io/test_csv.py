@@ -312,3 +312,22 @@ def test_invalid_utf8(tmp_path: Path) -> None:
         load_csv(raw("c.csv", b"date,b\n2020-01-01,1\n\xff,3\n"))
     with pytest.raises(IOFailure, match="header is not valid UTF-8"):
         load_csv(raw("d.csv", b"d\xe9,b\n1,2\n"))
+
+
+def test_progress_only_for_big_files_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from blawk import io_csv
+
+    class Tty:
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(sys, "stderr", Tty())
+    big = io_csv.PROGRESS_MIN_BYTES + 1
+    assert io_csv._want_progress("x.csv", big, None)
+    assert not io_csv._want_progress("x.csv", 1000, None)
+    assert not io_csv._want_progress("x.csv.gz", big, None)
+    assert not io_csv._want_progress("x.csv", big, False)
+    monkeypatch.setattr(sys, "stderr", object())
+    assert not io_csv._want_progress("x.csv", big, None)

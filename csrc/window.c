@@ -748,6 +748,15 @@ WIN_INLINE void mm_block(blawk_win_state *st, double *out, uint64_t *out_valid, 
 static void med_push(blawk_win_state *s, double v, int ok)
 {
     int64_t sl = s->slot;
+    double old = s->buf[sl];
+    if (ok && s->vb[sl] && !isnan(v) && !isnan(old)) {
+        /* row t-w leaves and row t takes its slot: change the value in place */
+        s->buf[sl] = v;
+        blawk_win_medheap_replace(&s->med, s->buf, sl, old);
+        s->t++;
+        s->slot = sl + 1 == s->w ? 0 : sl + 1;
+        return;
+    }
     if (s->vb[sl]) { /* row t-w leaves */
         s->cnt--;
         if (isnan(s->buf[sl]))

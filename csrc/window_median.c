@@ -14,7 +14,11 @@
  * Insert: into lo if the value is <= lo's top, else into hi; then at most one
  * top moves across to restore the size rule.  Erase: the heap's last element
  * fills the hole and is sifted up or down; then the same rebalance.
- * Both are O(log w).  Sequential by nature, so one portable implementation
+ * Replace (a row leaves and the next one takes its ring slot, the common
+ * case): the slot keeps its heap position, the new value is sifted from
+ * there, and if it crossed to the other half the two tops swap: one or two
+ * sifts, and the heap sizes never change.
+ * All are O(log w).  Sequential by nature, so one portable implementation
  * serves every ISA.
  */
 #include <math.h>
@@ -202,6 +206,33 @@ void blawk_win_medheap_erase(blawk_win_medheap *h, const double *v, int64_t slot
     }
     h->pos[slot] = 0;
     rebalance(h, v);
+}
+
+void blawk_win_medheap_replace(blawk_win_medheap *h, const double *v, int64_t slot, double old)
+{
+    int64_t p = h->pos[slot];
+    if (p > 0) {
+        if (v[slot] > old)
+            lo_up(h, v, p - 1);
+        else
+            lo_down(h, v, p - 1);
+    } else {
+        if (v[slot] < old)
+            hi_up(h, v, -p - 1);
+        else
+            hi_down(h, v, -p - 1);
+    }
+    /* only the changed value can have crossed over: it is now one of the two
+     * tops, and swapping the tops restores lo <= hi */
+    if (h->nhi > 0 && v[h->hi[0]] < v[h->lo[0]]) {
+        int64_t a = h->lo[0], b = h->hi[0];
+        h->lo[0] = b;
+        h->hi[0] = a;
+        h->pos[b] = 1;
+        h->pos[a] = -1;
+        lo_down(h, v, 0);
+        hi_down(h, v, 0);
+    }
 }
 
 double blawk_win_medheap_median(const blawk_win_medheap *h, const double *v)

@@ -92,6 +92,9 @@ void blawk_win_medheap_free(blawk_win_medheap *h);
 /* Add / remove ring slot `slot`, whose value is vals[slot] (never NaN). */
 void blawk_win_medheap_insert(blawk_win_medheap *h, const double *vals, int64_t slot);
 void blawk_win_medheap_erase(blawk_win_medheap *h, const double *vals, int64_t slot);
+/* The value of a held slot changed from `old` to vals[slot] (never NaN). */
+void blawk_win_medheap_replace(blawk_win_medheap *h, const double *vals, int64_t slot,
+                               double old);
 /* Median of the slots held (at least one): the middle value, or the mean of
  * the two middle values. */
 double blawk_win_medheap_median(const blawk_win_medheap *h, const double *vals);

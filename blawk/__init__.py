@@ -86,11 +86,13 @@ _api.install()
 globals().update(_api.FUNCTIONS)
 
 
-def load_csv(path: str) -> Table:
-    """Read a CSV file into a Table (see blawk.io_csv)."""
-    from .io_csv import load_csv as _load
-
-    return _load(path)
+from .calendar import mask as calendar_mask  # noqa: E402
+from .calendar import mask_and, mask_not, mask_or, resample, weekdays, weekends  # noqa: E402
+from .interop import from_pandas, to_pandas  # noqa: E402
+from .io_csv import LenientParseWarning, LenientReport, load_csv, save_csv  # noqa: E402
+from .io_parquet import load_parquet, save_parquet  # noqa: E402
+from .io_splayed import load_splayed, save_splayed  # noqa: E402
+from .joins import aj, lj, mapr  # noqa: E402
 
 
 def eval(source: str, /, **bindings: object) -> object:  # noqa: A001
@@ -104,5 +106,8 @@ __all__ = [
     "ArityError", "BadParameter", "BlawkError", "Column", "Expr", "IOFailure", "ReadError",
     "ShapeError", "Span", "Table", "TypeMismatch", "UnknownName", "available_isas", "col",
     "compute", "eval", "explain", "get_threads", "isa", "load_csv", "set_isa", "set_threads",
+    "LenientParseWarning", "LenientReport", "aj", "calendar_mask", "from_pandas", "lj",
+    "load_parquet", "load_splayed", "mapr", "mask_and", "mask_not", "mask_or", "resample",
+    "save_csv", "save_parquet", "save_splayed", "to_pandas", "weekdays", "weekends",
     *sorted(_api.FUNCTIONS),
 ]

@@ -3,4 +3,4 @@
 Importing this package registers every op in :mod:`blawk.registry`.
 """
 
-from . import arith, lag, logic, reduce, scan, table, window  # noqa: F401
+from . import arith, lag, logic, reduce, sample, scan, table, window  # noqa: F401

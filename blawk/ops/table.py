@@ -286,7 +286,7 @@ register(OpSpec(
 ))
 register(OpSpec(
     name="filter", kind="structural", operands=("table", "mask"), impl=_filter,
-    aliases=("keep",),
+    aliases=("where-rows",),
     doc="The rows of a table where the mask is 1 / true (a bool column or a 0/1 column; a "
         "null drops the row).",
     example=f'(col (filter (head {PRICES} 7) (weekdays (head {PRICES} 7))) "px")',

@@ -117,7 +117,7 @@ def test_version() -> None:
 
 
 def test_usage_errors_exit_2() -> None:
-    r = blawk_cmd()
+    r = blawk_cmd("--no-such-option")
     assert r.returncode == 2 and "usage: blawk" in r.stderr and r.stdout == ""
     r = blawk_cmd("-e", "1", "run", "x.blawk")
     assert r.returncode == 2 and "either -e EXPR or a command" in r.stderr

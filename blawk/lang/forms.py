@@ -33,6 +33,9 @@ from ..errors import Span
 __all__ = ["Keyword", "Loc", "SList", "SVector", "Source", "Symbol", "keyword", "symbol"]
 
 
+_GENSYM_COUNTER = 0
+
+
 class Symbol:
     """A name.  Symbols are interned: ``Symbol("x") is Symbol("x")``.
 
@@ -52,6 +55,20 @@ class Symbol:
             sym.name = name
             sym = cls._table.setdefault(name, sym)  # atomic: one object per name
         return sym
+
+    @classmethod
+    def uninterned(cls, name: str) -> Symbol:
+        """A symbol that is not in the table: no symbol read from text is ever it."""
+        sym = object.__new__(cls)
+        sym.name = name
+        return sym
+
+    @classmethod
+    def gensym(cls, prefix: str = "g") -> Symbol:
+        """A fresh uninterned symbol, shown as ``#:g12`` (for macro expansions)."""
+        global _GENSYM_COUNTER
+        _GENSYM_COUNTER += 1
+        return cls.uninterned(f"#:{prefix}{_GENSYM_COUNTER}")
 
     def __repr__(self) -> str:
         return f"Symbol({self.name!r})"

@@ -348,8 +348,7 @@ def test_lambda_arity_errors() -> None:
     err = err_of("(define (h x &optional y) x) (h)", ArityError)
     assert str(err) == "t.blawk:1:30: h: expected 1 to 2 arguments (h x &optional y), got 0"
     err = err_of("((lambda () 1) :k 2)", ArityError)
-    assert str(err) == ("t.blawk:1:1: lambda: takes no keyword arguments, got :k; "
-                        "usage (lambda)")
+    assert str(err) == "t.blawk:1:1: lambda: unknown keyword :k; usage (lambda)"
     err = err_of("(lambda (a a) a)", BadParameter)
     assert str(err) == "t.blawk:1:12: lambda: parameter a appears twice"
 

@@ -82,8 +82,12 @@ cdef class _Stream:
                     size_t n) noexcept nogil:
         pass
 
-    def block(self, x, valid=None):
-        """Push the next rows; returns (values, valid bool array) for them."""
+    def block(self, x, valid=None, bint values_only=False):
+        """Push the next rows; returns (values, valid bool array) for them.
+
+        values_only: pass no output bitmap (the C call's out_valid = NULL);
+        the validity returned is then all False.
+        """
         cdef const double[::1] xv = np.ascontiguousarray(x, dtype=np.float64)
         cdef size_t n = xv.shape[0]
         out = np.empty(n, dtype=np.float64)  # the kernel writes every slot
@@ -97,9 +101,10 @@ cdef class _Stream:
                 raise ValueError("valid must have one flag per value")
             im = pack_bits(valid) if n else np.zeros(1, dtype=np.uint64)
             ip = &im[0]
+        cdef uint64_t *op = NULL if values_only else &om[0]
         if n:
             with nogil:
-                self._call(&o[0], &om[0], &xv[0], ip, n)
+                self._call(&o[0], op, &xv[0], ip, n)
         return out, unpack_bits(ow, n)
 
 

@@ -123,11 +123,29 @@ static inline int step(blawk_scan_state *s, double v, int ok, double *o)
     return 1;
 }
 
+static void scan_run(blawk_scan_state *s, double *out, uint64_t *out_valid, const double *x,
+                     const uint64_t *x_valid, size_t n);
+
 void blawk_scan_block(blawk_scan_state *s, double *out, uint64_t *out_valid, const double *x,
                       const uint64_t *x_valid, size_t n)
 {
-    if (!s || !out || !out_valid || !x || n == 0)
+    if (!s || !out || !x || n == 0)
         return;
+    if (out_valid) {
+        scan_run(s, out, out_valid, x, x_valid, n);
+        return;
+    }
+    /* values only: collect the bits in a scratch bitmap and drop them */
+    uint64_t scratch[BLAWK_BLOCK_WORDS];
+    for (size_t off = 0; off < n; off += BLAWK_BLOCK) {
+        size_t m = n - off < BLAWK_BLOCK ? n - off : BLAWK_BLOCK;
+        scan_run(s, out + off, scratch, x + off, x_valid ? x_valid + off / 64 : NULL, m);
+    }
+}
+
+static void scan_run(blawk_scan_state *s, double *out, uint64_t *out_valid, const double *x,
+                     const uint64_t *x_valid, size_t n)
+{
     uint64_t word = 0;
     for (size_t i = 0; i < n; i++) {
         double o;

@@ -830,9 +830,18 @@ static void run(blawk_win_state *s, double *out, uint64_t *out_valid, const doub
 void blawk_win_block(blawk_win_state *s, double *out, uint64_t *out_valid, const double *x,
                      const uint64_t *x_valid, size_t n)
 {
-    if (!out || !out_valid)
+    if (!out)
         return;
-    run(s, out, out_valid, x, x_valid, n);
+    if (out_valid) {
+        run(s, out, out_valid, x, x_valid, n);
+        return;
+    }
+    /* values only: collect the bits in a scratch bitmap and drop them */
+    uint64_t scratch[BLAWK_BLOCK_WORDS];
+    for (size_t off = 0; off < n; off += BLAWK_BLOCK) {
+        size_t m = n - off < BLAWK_BLOCK ? n - off : BLAWK_BLOCK;
+        run(s, out + off, scratch, x + off, x_valid ? x_valid + off / 64 : NULL, m);
+    }
 }
 
 void blawk_win_feed(blawk_win_state *s, const double *x, const uint64_t *x_valid, size_t n)

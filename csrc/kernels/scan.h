@@ -37,7 +37,7 @@ typedef struct blawk_scan_state blawk_scan_state;
 blawk_status blawk_scan_new(const blawk_scan_params *p, blawk_scan_state **out);
 void blawk_scan_free(blawk_scan_state *s);
 
-/* Same contract as blawk_win_block. */
+/* Same contract as blawk_win_block (out_valid may be NULL: values only). */
 void blawk_scan_block(blawk_scan_state *s, double *out, uint64_t *out_valid, const double *x,
                       const uint64_t *x_valid, size_t n);
 

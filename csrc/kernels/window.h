@@ -60,6 +60,7 @@ void blawk_win_free(blawk_win_state *s);
  * those n elements starting at bit 0 (NULL = all valid).  out: n values;
  * out_valid: ceil(n/64) words, fully written (tail bits zero).  n may be any
  * size; calling it on consecutive pieces gives the same bits as one call.
+ * (out_valid may be NULL when the caller wants the values only.)
  */
 void blawk_win_block(blawk_win_state *s, double *out, uint64_t *out_valid, const double *x,
                      const uint64_t *x_valid, size_t n);

@@ -146,6 +146,19 @@ def test_pieces_give_identical_bits(kind: str) -> None:
         assert same_bits(got, whole) and np.array_equal(gok, wok), piece
 
 
+@pytest.mark.parametrize("kind", KINDS)
+def test_values_only(kind: str) -> None:
+    """out_valid = NULL: the same values, no bitmap written."""
+    rng = np.random.default_rng(13)
+    x = sample(rng, 2500, "specials")
+    v = nulls(rng, 2500, "mixed")
+    whole, _ = run(kind, x, v, 0.3, 2)
+    s = _core.ScanState(kind, 0.3, 2)
+    got = np.concatenate([s.block(x[a : a + 1100], v[a : a + 1100], values_only=True)[0]
+                          for a in range(0, 2500, 1100)])
+    assert same_bits(got, whole)
+
+
 @settings(max_examples=80, deadline=None)
 @given(st.lists(st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True)), max_size=80),
        st.sampled_from(KINDS), st.floats(0.01, 1.0), st.integers(0, 4), st.integers(1, 9))

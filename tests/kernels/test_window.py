@@ -288,6 +288,19 @@ def test_state_object_blocks() -> None:
     assert same_bits(np.concatenate([a, b]), whole) and np.array_equal(np.concatenate([aok, bok]), wok)
 
 
+@pytest.mark.parametrize("kind", KINDS)
+def test_values_only(kind: str) -> None:
+    """out_valid = NULL: the same values, no bitmap written."""
+    rng = np.random.default_rng(6)
+    x = sample(rng, 2500, "specials")
+    v = nulls(rng, 2500, "mixed")
+    whole, _ = run(kind, x, v, 30, 3)
+    s = _core.WindowState(kind, 30, 3)
+    got = np.concatenate([s.block(x[a : a + 1100], v[a : a + 1100], values_only=True)[0]
+                          for a in range(0, 2500, 1100)])
+    assert same_bits(got, whole)
+
+
 # ---------------------------------------------------------------- precision
 
 

@@ -68,10 +68,17 @@ static inline int beats(double a, double b, int ismax)
     return a < b || (a == b && signbit(a) && !signbit(b));
 }
 
-/* One row: returns the output validity, writes the value to *o. */
-static inline int step(blawk_scan_state *s, double v, int ok, double *o)
+#if defined(__GNUC__)
+#define SCAN_INLINE static inline __attribute__((always_inline))
+#else
+#define SCAN_INLINE static inline
+#endif
+
+/* One row: returns the output validity, writes the value to *o.  `kind` is a
+ * constant at each call site (see scan_kind), so the switches fold away. */
+SCAN_INLINE int step(blawk_scan_state *s, const int kind, double v, int ok, double *o)
 {
-    switch (s->kind) {
+    switch (kind) {
     case BLAWK_SCAN_COUNT:
         s->count += ok;
         *o = s->count;
@@ -101,7 +108,7 @@ static inline int step(blawk_scan_state *s, double v, int ok, double *o)
         s->have = 1;
         s->acc = v;
     } else {
-        switch (s->kind) {
+        switch (kind) {
         case BLAWK_SCAN_SUM:
         case BLAWK_SCAN_SUM1:
         case BLAWK_SCAN_EXPSUM: s->acc = s->acc + v; break;
@@ -109,7 +116,7 @@ static inline int step(blawk_scan_state *s, double v, int ok, double *o)
         case BLAWK_SCAN_MAX:
         case BLAWK_SCAN_MIN:
             /* NaN sticks: once seen, the running extreme is NaN */
-            if (!isnan(s->acc) && (isnan(v) || beats(v, s->acc, s->kind == BLAWK_SCAN_MAX)))
+            if (!isnan(s->acc) && (isnan(v) || beats(v, s->acc, kind == BLAWK_SCAN_MAX)))
                 s->acc = v;
             break;
         case BLAWK_SCAN_EMA:
@@ -119,8 +126,30 @@ static inline int step(blawk_scan_state *s, double v, int ok, double *o)
         default: break;
         }
     }
-    *o = s->kind == BLAWK_SCAN_SUM1 ? 1.0 + s->acc : s->acc;
+    *o = kind == BLAWK_SCAN_SUM1 ? 1.0 + s->acc : s->acc;
     return 1;
+}
+
+/* The rows of one kind, on a local copy of the state (stores through out
+ * cannot alias it, so it stays in registers). */
+SCAN_INLINE void scan_kind(blawk_scan_state *st, const int kind, double *out, uint64_t *out_valid,
+                           const double *x, const uint64_t *x_valid, size_t n)
+{
+    blawk_scan_state L = *st;
+    uint64_t word = 0;
+    for (size_t i = 0; i < n; i++) {
+        double o;
+        int ok = step(&L, kind, x[i], bit_at(x_valid, i), &o);
+        out[i] = o;
+        word |= (uint64_t)ok << (i & 63);
+        if ((i & 63) == 63) {
+            out_valid[i >> 6] = word;
+            word = 0;
+        }
+    }
+    if (n & 63)
+        out_valid[n >> 6] = word;
+    *st = L;
 }
 
 static void scan_run(blawk_scan_state *s, double *out, uint64_t *out_valid, const double *x,
@@ -146,19 +175,18 @@ void blawk_scan_block(blawk_scan_state *s, double *out, uint64_t *out_valid, con
 static void scan_run(blawk_scan_state *s, double *out, uint64_t *out_valid, const double *x,
                      const uint64_t *x_valid, size_t n)
 {
-    uint64_t word = 0;
-    for (size_t i = 0; i < n; i++) {
-        double o;
-        int ok = step(s, x[i], bit_at(x_valid, i), &o);
-        out[i] = o;
-        word |= (uint64_t)ok << (i & 63);
-        if ((i & 63) == 63) {
-            out_valid[i >> 6] = word;
-            word = 0;
-        }
+    switch (s->kind) {
+    case BLAWK_SCAN_SUM: scan_kind(s, BLAWK_SCAN_SUM, out, out_valid, x, x_valid, n); break;
+    case BLAWK_SCAN_SUM1: scan_kind(s, BLAWK_SCAN_SUM1, out, out_valid, x, x_valid, n); break;
+    case BLAWK_SCAN_EXPSUM: scan_kind(s, BLAWK_SCAN_EXPSUM, out, out_valid, x, x_valid, n); break;
+    case BLAWK_SCAN_PROD: scan_kind(s, BLAWK_SCAN_PROD, out, out_valid, x, x_valid, n); break;
+    case BLAWK_SCAN_MAX: scan_kind(s, BLAWK_SCAN_MAX, out, out_valid, x, x_valid, n); break;
+    case BLAWK_SCAN_MIN: scan_kind(s, BLAWK_SCAN_MIN, out, out_valid, x, x_valid, n); break;
+    case BLAWK_SCAN_COUNT: scan_kind(s, BLAWK_SCAN_COUNT, out, out_valid, x, x_valid, n); break;
+    case BLAWK_SCAN_EMA: scan_kind(s, BLAWK_SCAN_EMA, out, out_valid, x, x_valid, n); break;
+    case BLAWK_SCAN_FILL: scan_kind(s, BLAWK_SCAN_FILL, out, out_valid, x, x_valid, n); break;
+    default: return;
     }
-    if (n & 63)
-        out_valid[n >> 6] = word;
     if (s->kind == BLAWK_SCAN_EXPSUM) {
         /* out holds the running sums (0.0 under nulls): exponentiate in place
          * with the library's exp, so ecs1 gives the bits of exp(cumsum x) */

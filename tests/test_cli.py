@@ -55,7 +55,8 @@ def test_set_bindings() -> None:
     ("(dlgo 1 2)", "<expr>:1:2: unknown function 'dlgo'; did you mean dlog?", 2),
     ("(dlog 1 2 3)", "<expr>:1:1: dlog: expects at most 2 argument(s), got 3; "
                      "signature (dlog x lag=1 :obs nil)", 1),
-    ('(log "px")', "<expr>:1:1: log: x must be a column or a number, got a string 'px'", 1),
+    ('(log "px")', "<expr>:1:1: log: x must be a column or a number, got a string 'px'; "
+                    "signature (log x)", 1),
     ('"open', "<expr>:1:1: unterminated string: '\"' without a closing '\"'", 1),
 ])
 def test_bad_input_is_a_short_message(source: str, first_line: str, caret_col: int) -> None:

@@ -83,6 +83,37 @@ def _columnar(v: Any) -> bool:
     return isinstance(v, (Column, Table, LazyTable, _expr_type()))
 
 
+def scalar_valued(v: Any) -> bool:
+    """Whether a lazy expression stands for one number (a reduction, or arithmetic
+    on reductions and numbers) rather than a column."""
+    Expr = _expr_type()
+    if not isinstance(v, Expr):
+        return False
+    from .. import registry
+
+    known: dict[int, bool] = {}
+    stack: list[tuple[Any, bool]] = [(v, False)]
+    while stack:
+        nd, expanded = stack.pop()
+        if id(nd) in known:
+            continue
+        if nd.op == "const":
+            known[id(nd)] = True
+            continue
+        spec = registry.lookup(nd.op)
+        kind = getattr(spec, "kind", None)
+        if kind == "reduce":
+            known[id(nd)] = True
+        elif kind != "map" or not nd.args:
+            known[id(nd)] = False  # inputs, columns, lags, windows, scans
+        elif expanded:
+            known[id(nd)] = all(known[id(a)] for a in nd.args)
+        else:
+            stack.append((nd, True))
+            stack.extend((a, False) for a in nd.args if id(a) not in known)
+    return known[id(v)]
+
+
 def _registry_call(env: Environment, name: str, args: list[Any],
                    kwargs: Mapping[str, Any]) -> Any:
     from .evaluator import call_op
@@ -438,7 +469,10 @@ def _comparison(name: str, op: Callable[[Any, Any], bool], regname: str, doc: st
             if (ta is float or ta is int) and (tb is float or tb is int):
                 return op(a, b)
         if any(_columnar(a) for a in args):
-            return _registry_call(env, regname, args, kwargs)
+            if not all(scalar_valued(a) or not _columnar(a) for a in args):
+                return _registry_call(env, regname, args, kwargs)
+            # a reduction's result is a number: compute it, compare numbers
+            args = _compute_all(list(args), env)
         _no_kwargs(name, kwargs)
         _nargs(name, args, 2, None, usage)
         if name == "!=":

@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import difflib
 import operator
+import re
 import sys
 import weakref
 from collections.abc import Callable, Mapping
@@ -1020,6 +1021,34 @@ def _fast_div(args: list[Any]) -> Any:
         return _MISSING
 
 
+def _signed(e: BlawkError, fn: Any) -> None:
+    """An arity or type error from calling ``fn`` shows fn's signature (and a close
+    keyword for an unknown one)."""
+    if fn is None or type(e) not in (ArityError, TypeMismatch) or e.span is not None:
+        return
+    name = _name_of(fn)
+    if name is None or e.op != name:
+        return
+    m = _UNKNOWN_KW.match(e.message)
+    if m and "did you mean" not in e.message:
+        if type(fn) is Lambda:
+            p = fn.info.params
+            names = [s.name for s in (*p.required, *(o[0] for o in p.optional),
+                                      *(k[0] for k in p.keys))]
+        else:
+            names = [getattr(p, "name", "") for p in getattr(fn, "params", ())]
+        close = did_you_mean(":" + m.group(1), [":" + n.replace("_", "-") for n in names])
+        e.message = e.message[:m.end()] + close + e.message[m.end():]
+    sig = fn.signature() if hasattr(fn, "signature") else fn.usage() if hasattr(
+        fn, "usage") else None
+    if sig is None or "signature" in e.message or "usage" in e.message or sig in e.message:
+        return
+    e.message = f"{e.message}; signature {sig}"
+
+
+_UNKNOWN_KW = re.compile(r"unknown keyword :([^\s;]+)")
+
+
 def _name_of(fn: Any) -> str | None:
     name = getattr(fn, "name", None)
     return name if isinstance(name, str) else None
@@ -1140,6 +1169,11 @@ def _compile_symbol(sym: Symbol, cs: Scope | None, env: Environment, parent: Any
             v = static.get(sym, _MISSING)
             if v is _MISSING:
                 return miss(f)
+        elif type(v) is Macro and not head:
+            err = TypeMismatch(f"{sym.name} is a macro; it can only be used as "
+                               f"({sym.name} ...)")
+            _locate(err, sym, parent, i)
+            raise err
         return v
 
     return free
@@ -1231,9 +1265,12 @@ def _inline2(h: Symbol, prim: tuple[bool, Callable[[Any, Any], Any]], a0: Code, 
     glob = env.globals
 
     def slow(f: Any, x: Any, y: Any) -> Any:
+        fn = None
         try:
-            return apply(env.resolve(h, f, True), [x, y], _NOKW, env)
+            fn = env.resolve(h, f, True)
+            return apply(fn, [x, y], _NOKW, env)
         except BlawkError as e:
+            _signed(e, fn)
             _locate(e, form, parent, i)
             raise
 
@@ -1292,6 +1329,7 @@ def _run_lambda(fn: Lambda, args: list[Any]) -> Any:
 
 def _call0(head: Code, form: SList, parent: Any, i: int, env: Environment) -> Code:
     def call0(f: Any) -> Any:
+        fn = None
         try:
             fn = head(f)
             t = type(fn)
@@ -1301,6 +1339,7 @@ def _call0(head: Code, form: SList, parent: Any, i: int, env: Environment) -> Co
                 return fn.fn(env, [], _NOKW)
             return _apply_other(fn, [], _NOKW, env)
         except BlawkError as e:
+            _signed(e, fn)
             _locate(e, form, parent, i)
             raise
         except RecursionError:
@@ -1311,6 +1350,7 @@ def _call0(head: Code, form: SList, parent: Any, i: int, env: Environment) -> Co
 
 def _call1(head: Code, a0: Code, form: SList, parent: Any, i: int, env: Environment) -> Code:
     def call1(f: Any) -> Any:
+        fn = None
         try:
             fn = head(f)
             x = a0(f)
@@ -1328,6 +1368,7 @@ def _call1(head: Code, a0: Code, form: SList, parent: Any, i: int, env: Environm
                 return fn.fn(env, [x], _NOKW)
             return _apply_other(fn, [x], _NOKW, env)
         except BlawkError as e:
+            _signed(e, fn)
             _locate(e, form, parent, i)
             raise
         except RecursionError:
@@ -1341,6 +1382,7 @@ def _call2(head: Code, a0: Code, a1: Code, form: SList, parent: Any, i: int,
     fast = env._fast
 
     def call2(f: Any) -> Any:
+        fn = None
         try:
             fn = head(f)
             x = a0(f)
@@ -1365,6 +1407,7 @@ def _call2(head: Code, a0: Code, a1: Code, form: SList, parent: Any, i: int,
                     return v
             return _apply_other(fn, [x, y], _NOKW, env)
         except BlawkError as e:
+            _signed(e, fn)
             _locate(e, form, parent, i)
             raise
         except RecursionError:
@@ -1376,6 +1419,7 @@ def _call2(head: Code, a0: Code, a1: Code, form: SList, parent: Any, i: int,
 def _calln(head: Code, codes: list[Code], form: SList, parent: Any, i: int,
            env: Environment) -> Code:
     def calln(f: Any) -> Any:
+        fn = None
         try:
             fn = head(f)
             args = [c(f) for c in codes]
@@ -1386,6 +1430,7 @@ def _calln(head: Code, codes: list[Code], form: SList, parent: Any, i: int,
                 return fn.fn(env, args, _NOKW)
             return _apply_other(fn, args, _NOKW, env)
         except BlawkError as e:
+            _signed(e, fn)
             _locate(e, form, parent, i)
             raise
         except RecursionError:
@@ -1397,6 +1442,7 @@ def _calln(head: Code, codes: list[Code], form: SList, parent: Any, i: int,
 def _call_kw(head: Code, items: list[tuple[str | None, Code]], form: SList, parent: Any,
              i: int, env: Environment) -> Code:
     def callkw(f: Any) -> Any:
+        fn = None
         try:
             fn = head(f)
             args: list[Any] = []
@@ -1408,6 +1454,7 @@ def _call_kw(head: Code, items: list[tuple[str | None, Code]], form: SList, pare
                     kwargs[name] = c(f)
             return apply(fn, args, kwargs, env)
         except BlawkError as e:
+            _signed(e, fn)
             _locate(e, form, parent, i)
             raise
         except RecursionError:

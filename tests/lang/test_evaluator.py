@@ -455,7 +455,7 @@ def test_errors_in_a_function_body_point_into_the_body() -> None:
     assert str(err) == "t.blawk:2:8: unknown name 'missing'"
     src = "(define (f x)\n  (- x \"str\"))\n(f 1)"
     err = err_of(src, TypeMismatch)
-    assert str(err) == "t.blawk:2:3: -: expected numbers, got str"
+    assert str(err) == "t.blawk:2:3: -: expected numbers, got str; signature (- a b)"
     # an atom as the body
     err = err_of("(define (g) oops) (g)", UnknownName)
     assert str(err) == "t.blawk:1:13: unknown name 'oops'"

@@ -19,6 +19,7 @@ cdef extern from "kernels/window.h":
         int64_t min_periods
         int32_t ddof
         int32_t past_only
+        int64_t first_row
     ctypedef struct blawk_win_state:
         pass
     int64_t BLAWK_WIN_MAX_WINDOW
@@ -114,7 +115,7 @@ cdef class WindowState(_Stream):
     cdef blawk_win_state *st
 
     def __cinit__(self, str kind, int64_t window, int64_t min_periods=1, int ddof=1,
-                  bint past_only=False):
+                  bint past_only=False, int64_t first_row=0):
         self.st = NULL
         if kind not in WINDOW_KINDS:
             raise ValueError(f"unknown window kind {kind!r}")
@@ -124,6 +125,7 @@ cdef class WindowState(_Stream):
         p.min_periods = min_periods
         p.ddof = ddof
         p.past_only = 1 if past_only else 0
+        p.first_row = first_row
         _check(blawk_win_new(&p, &self.st), f"window {kind}")
 
     def __dealloc__(self):

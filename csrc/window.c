@@ -69,7 +69,7 @@ struct blawk_win_state {
     int nmom;          /* moment sums kept: 1 (sum, mean), 2, 3 (skew), 4 (kurt) */
     int64_t w;
     int64_t need;      /* valid values a window needs for a non-null result */
-    int64_t t;         /* rows seen */
+    int64_t t;         /* the next row's number in the column (first_row + rows seen) */
     int64_t slot;      /* t mod w: the ring slot of the next row */
     double *buf;       /* ring of the last w values: row j at slot j mod w */
     uint8_t *vb;       /* their validity */
@@ -90,8 +90,13 @@ struct blawk_win_state {
     int64_t brk;       /* row of the valid value before the run of equal values
                           that ends at last_row (INT64_MIN: none) */
     double lastv;      /* the last valid value */
-    double last_fin;   /* the last finite valid value (anchor fallback) */
-    int have_fin;
+    int64_t seen;      /* rows pushed into this state */
+    int64_t suf_lo;    /* suffix sums exist for slots suf_lo .. w (slots below
+                          held rows this state never saw: they count as null) */
+    double seg_fin;    /* the current segment's last finite valid value */
+    int have_seg_fin;
+    double prev_fin;   /* the previous segment's (anchor fallback) */
+    int have_prev_fin;
 
     /* min / max: deque of the window's candidates, oldest first */
     int64_t *dq_row;
@@ -137,7 +142,8 @@ blawk_status blawk_win_new(const blawk_win_params *p, blawk_win_state **out)
     if (!p || !out)
         return BLAWK_ERR_ARG;
     if (p->kind < 0 || p->kind >= BLAWK_WIN_KIND_COUNT_ || p->window < 1 ||
-        p->window > BLAWK_WIN_MAX_WINDOW || p->min_periods < 1 || p->ddof < 0)
+        p->window > BLAWK_WIN_MAX_WINDOW || p->min_periods < 1 || p->ddof < 0 ||
+        p->first_row < 0)
         return BLAWK_ERR_ARG;
 
     blawk_win_state *s = calloc(1, sizeof *s);
@@ -148,6 +154,11 @@ blawk_status blawk_win_new(const blawk_win_params *p, blawk_win_state **out)
     s->ddof = p->ddof;
     s->w = p->window;
     s->nmom = kind_moments(p->kind);
+    /* sum and mean need no anchor (see mom_block) */
+    s->seg_anchored = p->kind == BLAWK_WIN_SUM || p->kind == BLAWK_WIN_MEAN;
+    s->t = p->first_row;
+    s->slot = p->first_row % p->window;
+    s->suf_lo = p->window;
     s->last_row = INT64_MIN;
     s->brk = INT64_MIN;
     s->lastv = NAN;
@@ -299,18 +310,23 @@ WIN_INLINE void suffix_pass(blawk_win_state *s, double a, int64_t lo_slot, int K
  * segment that has a finite value at all. */
 WIN_INLINE void seg_start(blawk_win_state *s, double v, int ok, int K, int anchored)
 {
+    s->prev_fin = s->seg_fin;
+    s->have_prev_fin = s->have_seg_fin;
+    s->have_seg_fin = 0;
     double a = 0.0;
     int own = !anchored;
     if (anchored) {
         if (ok && isfinite(v)) {
             a = v;
             own = 1;
-        } else if (s->have_fin) {
-            a = s->last_fin;
+        } else if (s->have_prev_fin) {
+            a = s->prev_fin;
         }
     }
-    if (s->t >= s->w)
-        suffix_pass(s, a, 0, K);
+    int64_t prev_seen = s->seen < s->w ? s->seen : s->w;
+    s->suf_lo = s->w - prev_seen;
+    if (prev_seen > 0)
+        suffix_pass(s, a, s->suf_lo, K);
     s->anchor = a;
     s->seg_anchored = own;
     for (int k = 0; k < 4; k++)
@@ -327,8 +343,8 @@ WIN_INLINE void mom_push(blawk_win_state *s, double v, int ok, int K, int anchor
          * far holds only non-finite terms, which no anchor changes; the
          * suffix sums still needed (slots after this one) are redone.  At
          * most once per segment, so still O(1) amortised. */
-        if (s->t >= s->w)
-            suffix_pass(s, v, sl + 1, K);
+        if (s->suf_lo < s->w)
+            suffix_pass(s, v, sl + 1 > s->suf_lo ? sl + 1 : s->suf_lo, K);
         s->anchor = v;
         s->seg_anchored = 1;
     }
@@ -344,12 +360,13 @@ WIN_INLINE void mom_push(blawk_win_state *s, double v, int ok, int K, int anchor
             s->last_row = s->t;
             s->lastv = v;
             if (isfinite(v)) {
-                s->last_fin = v;
-                s->have_fin = 1;
+                s->seg_fin = v;
+                s->have_seg_fin = 1;
             }
         }
     }
     s->t++;
+    s->seen++;
     s->slot = sl + 1 == s->w ? 0 : sl + 1;
 }
 
@@ -478,6 +495,8 @@ WIN_INLINE double mom_result(blawk_win_state *s, int kind, int K, double x)
 {
     mom_win q;
     int64_t j = s->slot == 0 ? s->w : s->slot;
+    if (j < s->suf_lo)
+        j = s->suf_lo;
     for (int k = 0; k < K; k++)
         q.h[k] = dd_join(s->suf[K * j + k], s->sufl[K * j + k], s->ph[k], s->pl[k], &q.l[k]);
     q.n = (double)s->cnt;
@@ -540,8 +559,8 @@ WIN_INLINE void mom_chunk(blawk_win_state *s, double *out, uint64_t *out_valid, 
                 s->last_row = t0 + (int64_t)j;
                 s->lastv = v;
                 if (isfinite(v)) {
-                    s->last_fin = v;
-                    s->have_fin = 1;
+                    s->seg_fin = v;
+                    s->have_seg_fin = 1;
                 }
             }
         }
@@ -556,6 +575,7 @@ WIN_INLINE void mom_chunk(blawk_win_state *s, double *out, uint64_t *out_valid, 
         }
     }
     s->t = t0 + (int64_t)m;
+    s->seen += (int64_t)m;
     s->slot = slot0 + (int64_t)m == w ? 0 : slot0 + (int64_t)m;
 
     const int past = s->past_only, zs = kind == BLAWK_WIN_ZSCORE;
@@ -569,7 +589,8 @@ WIN_INLINE void mom_chunk(blawk_win_state *s, double *out, uint64_t *out_valid, 
         double r = 0.0;
         if (vld) {
             mom_win q;
-            int64_t base = (slot0 + (int64_t)j + 1) * K;
+            int64_t base = slot0 + (int64_t)j + 1;
+            base = (base < s->suf_lo ? s->suf_lo : base) * K;
             for (int k = 0; k < K; k++)
                 q.h[k] = dd_join(suf[base + k], sufl[base + k], P[k][j], PL[k][j], &q.l[k]);
             q.n = n;

@@ -47,6 +47,12 @@ typedef struct blawk_win_params {
     int64_t min_periods;   /* 1 <= min_periods (values > window mean "never") */
     int32_t ddof;          /* VAR/STD/ZSCORE: 0 or 1 */
     int32_t past_only;     /* 1: the window excludes the current row */
+    int64_t first_row;     /* >= 0: the column row number of the first row this
+                              state will see (0 for a state that sees the column
+                              from its start).  A thread that starts at row r
+                              creates its state with first_row = r - window
+                              (or 0), feeds rows [first_row, r) and gets the
+                              same bits as a single pass over the column. */
 } blawk_win_params;
 
 typedef struct blawk_win_state blawk_win_state;
@@ -66,7 +72,11 @@ void blawk_win_block(blawk_win_state *s, double *out, uint64_t *out_valid, const
                      const uint64_t *x_valid, size_t n);
 
 /* Feed n elements without producing output (to warm a state up on the rows
- * just before a thread's range).  Same state effect as blawk_win_block. */
+ * just before a thread's range).  Same state effect as blawk_win_block.
+ * A warm-up needs the `window` rows before the first output row and a state
+ * made with first_row set to the first fed row: results depend on the row
+ * numbers (the moments work in segments aligned on row 0), not only on the
+ * values. */
 void blawk_win_feed(blawk_win_state *s, const double *x, const uint64_t *x_valid, size_t n);
 
 /* Largest accepted window (BLAWK_ERR_ARG above it).  A state holds O(window)

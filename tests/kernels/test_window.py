@@ -277,6 +277,27 @@ def test_pieces_give_identical_bits(kind: str) -> None:
             assert same_bits(got, whole[feed:]) and np.array_equal(gok, wok[feed:]), (window, feed)
 
 
+@pytest.mark.parametrize("kind", KINDS)
+def test_thread_halo_gives_identical_bits(kind: str) -> None:
+    """A state made with first_row = r - window, fed rows [r - window, r), gives
+    the bits of the single pass from row r on (a thread's warm-up on a halo)."""
+    rng = np.random.default_rng(14)
+    n = 3000
+    x = sample(rng, n, "specials")
+    x[rng.integers(0, n, 40)] = 1e9 + rng.integers(0, 3, 40)  # offsets and repeats
+    x[700:760] = 2.5  # a constant stretch
+    v = nulls(rng, n, "mixed")
+    v[1500:1620] = False  # a long null run across a segment start
+    for window, past in ((7, False), (64, True), (100, False), (1000, False)):
+        whole, wok = run(kind, x, v, window, 3, past_only=past)
+        for r in (0, 5, 64, 1000, 1234, 1610, 2999):
+            first = max(r - window, 0)
+            s = _core.WindowState(kind, window, 3, 1, past, first)
+            s.feed(x[first:r], v[first:r])
+            got, gok = s.block(x[r:], v[r:])
+            assert same_bits(got, whole[r:]) and np.array_equal(gok, wok[r:]), (window, r)
+
+
 def test_state_object_blocks() -> None:
     """The WindowState object carries history across calls, like the VM's blocks."""
     rng = np.random.default_rng(5)
@@ -557,13 +578,14 @@ def test_nan_counts_as_valid_for_min_periods() -> None:
 
 @pytest.mark.parametrize("bad", [
     dict(window=0), dict(window=-1), dict(window=_core.WINDOW_MAX + 1), dict(min_periods=0),
-    dict(ddof=-1),
+    dict(ddof=-1), dict(first_row=-1),
 ])
 def test_bad_parameters(bad) -> None:
-    kw = dict(window=3, min_periods=1, ddof=1)
+    kw = dict(window=3, min_periods=1, ddof=1, first_row=0)
     kw.update(bad)
     with pytest.raises(_core.CoreError, match="invalid argument"):
-        _core.WindowState("mean", kw["window"], kw["min_periods"], kw["ddof"])
+        _core.WindowState("mean", kw["window"], kw["min_periods"], kw["ddof"], False,
+                          kw["first_row"])
     with pytest.raises(ValueError):
         _core.WindowState("nope", 3)
 

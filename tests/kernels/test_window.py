@@ -85,7 +85,8 @@ def ref_one(kind: str, w: np.ndarray, ddof: int, xi: float) -> float:
             m3 = float(np.sum(dev**3))
             return m3 / (m2 * math.sqrt(m2)) * (n * math.sqrt(n - 1.0) / (n - 2.0))
         m4 = float(np.sum(dev**4))
-        return (n - 1.0) / ((n - 2.0) * (n - 3.0)) * (n * (n + 1.0) * m4 / (m2 * m2) - 3.0 * (n - 1))
+        inner = n * (n + 1.0) * m4 / (m2 * m2) - 3.0 * (n - 1)
+        return (n - 1.0) / ((n - 2.0) * (n - 3.0)) * inner
 
 
 def ref_window(kind, x, valid, window, min_periods=1, ddof=1, past_only=False):
@@ -122,7 +123,7 @@ def exact_window(kind, x, valid, window, ddof=1):
     rounded variance.  Finite inputs only."""
     n = len(x)
     valid = np.ones(n, bool) if valid is None else np.asarray(valid, bool)
-    X = [_exact_int(v) if ok else 0 for v, ok in zip(x, valid)]
+    X = [_exact_int(v) if ok else 0 for v, ok in zip(x, valid, strict=True)]
     P0, P1, P2, PA = [0], [0], [0], [0]
     for i in range(n):
         P0.append(P0[-1] + int(valid[i]))
@@ -192,7 +193,8 @@ def nulls(rng: np.random.Generator, n: int, pattern: str) -> np.ndarray | None:
 def assert_matches(kind, got, gok, want, wok, rtol=1e-9):
     assert np.array_equal(gok, wok)
     g, w = got[wok], want[wok]
-    assert np.array_equal(np.isnan(g), np.isnan(w)), (kind, np.flatnonzero(np.isnan(g) != np.isnan(w)))
+    gn, wn = np.isnan(g), np.isnan(w)
+    assert np.array_equal(gn, wn), (kind, np.flatnonzero(gn ^ wn))
     fin = np.isfinite(w)
     assert np.array_equal(g[~fin & ~np.isnan(w)], w[~fin & ~np.isnan(w)])  # infinities exact
     if kind in ("skew", "kurt"):  # higher moments: cancellation grows with the power
@@ -306,7 +308,8 @@ def test_state_object_blocks() -> None:
     a, aok = s.block(x[:1024])
     b, bok = s.block(x[1024:])
     whole, wok = run("std", x, None, 50, 50)
-    assert same_bits(np.concatenate([a, b]), whole) and np.array_equal(np.concatenate([aok, bok]), wok)
+    assert same_bits(np.concatenate([a, b]), whole)
+    assert np.array_equal(np.concatenate([aok, bok]), wok)
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -414,7 +417,8 @@ def test_precision_mixed_magnitudes(case) -> None:
                 wv = x[s : i + 1][valid[s : i + 1]]
                 big = 2 * np.max(np.abs(x[: i + 1][valid[: i + 1]]))
                 m = np.mean(wv)
-                slack = 4 * np.spacing(want[i]) + 4 * EPS * np.sum(np.abs(wv - m)) * big / (len(wv) - 1)
+                cond = np.sum(np.abs(wv - m)) * big / (len(wv) - 1)
+                slack = 4 * np.spacing(want[i]) + 4 * EPS * cond
             assert abs(got[i] - want[i]) <= slack, (kind, i, got[i], want[i])
 
 

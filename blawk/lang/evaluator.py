@@ -876,23 +876,28 @@ def _lazy_col(lt: LazyTable, rest: list[Any], kwargs: Mapping[str, Any], env: En
 
 
 def _broadcast(spec: Any, args: list[Any], kwargs: Mapping[str, Any], env: Environment) -> Any:
-    """An op applied to tables: to each column (same names), lazily."""
+    """An op applied to tables: to each column (same names), lazily.  A one-row table
+    of reductions (``(mean t)``) holds a number per column, so ``(- t (mean t))``
+    demeans every column."""
     from ..table import Table
 
+    def names_of(t: Any) -> list[str]:
+        return list(t.columns) if type(t) is LazyTable else t.names
+
     tabs = [a for a in args if type(a) is Table or type(a) is LazyTable]
-    first = tabs[0]
-    names = list(first.columns) if type(first) is LazyTable else first.names
+    names = names_of(tabs[0])
     for other in tabs[1:]:
-        other_names = list(other.columns) if type(other) is LazyTable else other.names
-        if other_names != names:
+        if names_of(other) != names:
             raise ShapeError(f"tables with different columns: {', '.join(names)} vs "
-                             f"{', '.join(other_names)}", op=spec.name)
-        if type(other) is LazyTable and other.row or type(first) is LazyTable and first.row:
-            raise ShapeError("a one-row table (a reduction) cannot be combined with a table",
-                             op=spec.name)
-    base = first.base if type(first) is LazyTable else first
-    if type(first) is LazyTable and first.row:
-        raise ShapeError("cannot apply an op to a one-row table of reductions", op=spec.name)
+                             f"{', '.join(names_of(other))}", op=spec.name)
+    full = [t for t in tabs if not (type(t) is LazyTable and t.row)]
+    kind = getattr(spec, "kind", None)
+    if not full and kind != "map":
+        raise ShapeError("a one-row table of reductions holds numbers, not columns",
+                         op=spec.name)
+    base = None
+    if full:
+        base = full[0].base if type(full[0]) is LazyTable else full[0]
     out: dict[str, Any] = {}
     for name in names:
         row_args = []
@@ -908,8 +913,7 @@ def _broadcast(spec: Any, args: list[Any], kwargs: Mapping[str, Any], env: Envir
         except BlawkError as e:
             e.message = f"column {name!r}: {e.message}"
             raise
-    del Table
-    return LazyTable(base, out, row=getattr(spec, "kind", None) == "reduce")
+    return LazyTable(base, out, row=kind == "reduce" or not full)
 
 
 def _fast_ops() -> dict[int, Callable[[list[Any]], Any]]:

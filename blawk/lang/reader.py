@@ -427,3 +427,8 @@ def read(text: str, file: str = "<string>") -> SList:
         (2, 'f.blawk:3:1')
     """
     return _read_impl(text, file)
+
+
+if _fastread is not None:  # read is the compiled function itself (no Python call around it)
+    _fastread.read.__doc__ = read.__doc__
+    read = _fastread.read  # noqa: F811

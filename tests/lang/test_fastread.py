@@ -146,7 +146,7 @@ def test_the_atom_cache_is_shared() -> None:
 
 
 def test_read_uses_the_compiled_reader() -> None:
-    assert reader._read_impl is read_c
+    assert reader._read_impl is read_c and reader.read is read_c
 
 
 def test_forms_pickle_as_plain_forms() -> None:

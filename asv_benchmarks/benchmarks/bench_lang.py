@@ -28,10 +28,11 @@ Interpreter (the target is 10x faster):
   =============  ==========  =========
 
 ``Reader.time_read`` times :func:`blawk.lang.reader.read` (the compiled
-reader, plus a dict lookup of the text); ``Reader.time_read_python`` the Python
-reference reader it is checked against.  ``Interpreter.time_*`` evaluate the call on pre-read forms in an
-environment where the function is defined (compiling the call, running it,
-finishing the value); ``*_from_source`` read the call text too.  The
+reader, plus a dict lookup of the text and asv's call overhead, about 0.1 us);
+``Reader.time_read_python`` the Python reference reader it is checked against.
+``Interpreter.time_*`` evaluate the call on pre-read forms in an environment
+where the function is defined (compiling the call, running it, finishing the
+value); ``*_from_source`` read the call text too.  The
 ``track_*_speedup`` benchmarks record old time / new time (best of 7 timeit
 runs), so asv shows the factor directly.
 """

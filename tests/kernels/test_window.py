@@ -300,6 +300,18 @@ def test_thread_halo_gives_identical_bits(kind: str) -> None:
             assert same_bits(got, whole[r:]) and np.array_equal(gok, wok[r:]), (window, r)
 
 
+@pytest.mark.parametrize("kind", [k for k in KINDS if k != "zscore"])
+def test_past_only_is_the_previous_rows_window(kind: str) -> None:
+    rng = np.random.default_rng(15)
+    x = sample(rng, 2000, "specials")
+    v = nulls(rng, 2000, "mixed")
+    for window in (1, 5, 64, 300):
+        plain, pok = run(kind, x, v, window, 2)
+        past, qok = run(kind, x, v, window, 2, past_only=True)
+        assert same_bits(past[1:], plain[:-1]) and np.array_equal(qok[1:], pok[:-1])
+        assert qok[0] == (kind == "count") and past[0] == 0.0
+
+
 def test_state_object_blocks() -> None:
     """The WindowState object carries history across calls, like the VM's blocks."""
     rng = np.random.default_rng(5)

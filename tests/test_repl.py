@@ -256,11 +256,16 @@ def blawk_stdin(text: str) -> subprocess.CompletedProcess[str]:
 def test_forms_from_stdin() -> None:
     r = blawk_stdin("(+ 1 2)\n")
     assert (r.returncode, r.stdout, r.stderr) == (0, "3.0\n", "")
-    r = blawk_stdin("(define c (column 1 2))\n(print 'hi)\n(* c 2)\n")
-    assert r.stdout == "c\nhi\nfloat64[2] 0 nulls\n2 4\n"
     r = blawk_stdin("(define a 1)\n(+ a (nope))\n(print 'never)\n")
     assert r.returncode == 1 and r.stdout == "a\n"
     assert r.stderr.startswith("<stdin>:2:7: unknown function 'nope'")
-    r = blawk_stdin(":doc dlog\n(+ 1 1)\n")
-    assert r.returncode == 0 and "Log return" in r.stdout and r.stdout.endswith("2.0\n")
+
+
+def test_stream_loop(capsys: pytest.CaptureFixture[str]) -> None:
+    assert repl.run_stream(Environment(), io.StringIO(
+        "(define c (column 1 2))\n(print 'hi)\n(* c 2)\n")) == 0
+    assert capsys.readouterr().out == "c\nhi\nfloat64[2] 0 nulls\n2 4\n"
+    assert repl.run_stream(Environment(), io.StringIO(":doc dlog\n(+ 1 1)\n:quit\n3")) == 0
+    out = capsys.readouterr().out
+    assert "Log return" in out and out.endswith("2.0\n")
 

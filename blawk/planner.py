@@ -593,16 +593,32 @@ def _leaf_name(leaf: Expr) -> str:
 
 def _host_scalar(nd: Expr, vals: list[float | None]) -> tuple[float, bool]:
     """A map of scalars on the host, with the column kernels (same bits)."""
+    if nd.op in ("null?", "valid?"):
+        return (1.0 if (vals[0] is None) == (nd.op == "null?") else 0.0), True
     if any(v is None for v in vals):
         return 0.0, False
     arrs = [np.array([v]) for v in vals]
     isa = _core.active_isa()
+    if nd.op in ("not", "nan->null"):
+        x = float(vals[0])  # type: ignore[arg-type]
+        if nd.op == "not":
+            return (0.0 if (x != 0.0 and x == x) else 1.0), True
+        return x, x == x
     if nd.op in _UNARY:
         return float(_core.kernel_unary(_UNARY[nd.op], arrs[0], isa)[0]), True
     if nd.op in _UNARY_IMM:
         kop, imm = _UNARY_IMM[nd.op]
         return float(_core.kernel_scalar(kop, arrs[0], imm(nd), isa)[0]), True
+    if nd.op in _HOST_CMP:  # comparisons are exact: Python's IEEE comparisons agree
+        return (1.0 if _HOST_CMP[nd.op](vals[0], vals[1]) else 0.0), True
+    if nd.op in _HOST_ONLY:
+        raise TypeMismatch(f"needs a column, got a number ({nd.op} of a scalar)", op=nd.op)
     return float(_core.kernel_binary(_BINARY[nd.op], arrs[0], arrs[1], isa)[0]), True
+
+
+_HOST_CMP = {"<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b,
+             ">=": lambda a, b: a >= b, "=": lambda a, b: a == b, "!=": lambda a, b: a != b}
+_HOST_ONLY = {"coalesce"}
 
 
 def _run(outputs: list[Expr], inputs: dict[str, Any], out: np.ndarray | None) -> list[Any]:

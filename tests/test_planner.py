@@ -306,3 +306,13 @@ def test_hundreds_of_inputs() -> None:
     data = {nm: np.full(100, float(i)) for i, nm in enumerate(names)}
     got = blawk.compute(e, **data)
     assert got.to_list()[0] == float(sum(range(300)))
+
+
+def test_scalar_comparisons_and_null_tests_on_the_host() -> None:
+    x = np.array([1.0, 2.0, 3.0])
+    assert blawk.compute(blawk.mean(X) > 1, x=x) == 1.0
+    assert blawk.compute(blawk.mean(X) < 1, x=x) == 0.0
+    got = blawk.compute((X - blawk.mean(X)) * (blawk.mean(X) >= 2), x=x)
+    assert got.to_list() == [-1.0, 0.0, 1.0]
+    assert blawk.compute(blawk.isnull(blawk.mean(X)), x=blawk.Column([None])) == 1.0
+    assert blawk.compute(blawk.logical_not(blawk.mean(X)), x=x) == 0.0

@@ -3,19 +3,7 @@
 
 #include "vmath.h"
 
-#define ISA avx512
-#define W 8
-#define V __m512d
-#define VLOAD(p) _mm512_loadu_pd(p)
-#define VSTORE(p, v) _mm512_storeu_pd((p), (v))
-#define VSET1(s) _mm512_set1_pd(s)
-#define VADD(a, b) _mm512_add_pd((a), (b))
-#define VSUB(a, b) _mm512_sub_pd((a), (b))
-#define VMUL(a, b) _mm512_mul_pd((a), (b))
-#define VDIV(a, b) _mm512_div_pd((a), (b))
-#define VSQRT(a) _mm512_sqrt_pd(a)
-#define VNEG(a) _mm512_xor_pd((a), _mm512_set1_pd(-0.0))
-#define VABS(a) _mm512_abs_pd(a)
+#include "isa_avx512.h"
 
 /* [p7, c0, ..., c6] */
 #define VPREV1(p, c) \

@@ -1,15 +1,7 @@
 /* AVX2 reduction kernels: 8 accumulators of 4 lanes (compiled with -mavx2 -mfma). */
 #include <immintrin.h>
 
-#define ISA avx2
-#define W 4
-#define V __m256d
-#define VLOAD(p) _mm256_loadu_pd(p)
-#define VSTORE(p, v) _mm256_storeu_pd((p), (v))
-#define VSET1(s) _mm256_set1_pd(s)
-#define VADD(a, b) _mm256_add_pd((a), (b))
-#define VSUB(a, b) _mm256_sub_pd((a), (b))
-#define VMUL(a, b) _mm256_mul_pd((a), (b))
+#include "isa_avx2.h"
 
 /* lanes by halves: (0+2, 1+3), then 0+1 */
 static inline double hadd_avx2(__m256d v)

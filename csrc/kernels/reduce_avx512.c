@@ -2,15 +2,7 @@
  * -mavx512dq ...).  Validity bits are the lane masks themselves. */
 #include <immintrin.h>
 
-#define ISA avx512
-#define W 8
-#define V __m512d
-#define VLOAD(p) _mm512_loadu_pd(p)
-#define VSTORE(p, v) _mm512_storeu_pd((p), (v))
-#define VSET1(s) _mm512_set1_pd(s)
-#define VADD(a, b) _mm512_add_pd((a), (b))
-#define VSUB(a, b) _mm512_sub_pd((a), (b))
-#define VMUL(a, b) _mm512_mul_pd((a), (b))
+#include "isa_avx512.h"
 
 /* lanes by halves: j + j+4, then j + j+2, then 0+1 */
 static inline double hadd_avx512(__m512d v)

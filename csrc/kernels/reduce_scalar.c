@@ -3,15 +3,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#define ISA scalar
-#define W 1
-#define V double
-#define VLOAD(p) (*(p))
-#define VSTORE(p, v) (*(p) = (v))
-#define VSET1(s) (s)
-#define VADD(a, b) ((a) + (b))
-#define VSUB(a, b) ((a) - (b))
-#define VMUL(a, b) ((a) * (b))
+#include "isa_scalar.h"
 #define VHADD(v) (v)
 #define VHMUL(v) (v)
 

@@ -94,3 +94,22 @@ def optional(module: str):
         return importlib.import_module(module)
     except ImportError as exc:
         raise NotImplementedError(f"{module} is not installed") from exc
+
+
+def blawk_threads(threads: int = 1):
+    """blawk with its VM pinned to `threads` (one core against one core by default)."""
+    import blawk
+
+    blawk.set_threads(threads)
+    return blawk
+
+
+class PassTiming:
+    """asv timing for the whole-column pipeline and op suites (about 5 calls a sample)."""
+
+    repeat = (3, 10, 2.0)
+    min_run_count = 2
+    warmup_time = 0.05
+    rounds = 2
+    number = 5
+    timeout = 300

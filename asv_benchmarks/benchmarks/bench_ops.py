@@ -11,25 +11,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import buffer, cached, optional, prices
+from . import PassTiming, blawk_threads, buffer, cached, optional, prices
 
 N = 1_000_000
 
 
-def _blawk():
-    import blawk
-
-    blawk.set_threads(1)
-    return blawk
+_blawk = blawk_threads
 
 
-class _Timing:
-    repeat = (3, 10, 2.0)
-    min_run_count = 2
-    warmup_time = 0.05
-    rounds = 2
-    number = 5
-    timeout = 300
+_Timing = PassTiming
 
 
 class Rolling(_Timing):

@@ -20,25 +20,23 @@ import sys
 
 import numpy as np
 
-from . import buffer, cached, numexpr_single_thread, optional, prices
+from . import (
+    PassTiming,
+    blawk_threads,
+    buffer,
+    cached,
+    numexpr_single_thread,
+    optional,
+    prices,
+)
 
 N = 1_000_000
 
 
-def _blawk(threads: int = 1):
-    import blawk
-
-    blawk.set_threads(threads)
-    return blawk
+_blawk = blawk_threads
 
 
-class _Timing:
-    repeat = (3, 10, 2.0)
-    min_run_count = 2
-    warmup_time = 0.05
-    rounds = 2
-    number = 5
-    timeout = 300
+_Timing = PassTiming
 
 
 class Zscore(_Timing):

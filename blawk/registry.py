@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -149,7 +150,12 @@ class OpSpec:
             return self.impl(*operands, **params)
         if self.kind in _EACH_KINDS and any(_is_table(v) for v in operands):
             return self._each(operands, kwargs or {})
-        nodes = [_to_node(self.name, name, v) for name, v in _named(self, operands)]
+        named = _named(self, operands)
+        nodes = [_to_node(self.name, name, v) for name, v in named]
+        _check_lengths(self.name, named, nodes)
+        if self.kind in ("lag", "window", "scan") or self.name == "where":
+            for (name, _), nd in zip(named, nodes, strict=True):
+                _needs_column(self.name, name, nd)
         if self.variadic:
             return _fold_variadic(self, nodes)
         if self.prepare is not None:
@@ -197,6 +203,47 @@ def _each_impl(spec: OpSpec, operands: list[Any], kwargs: dict[str, Any]) -> Any
     from .expr import materialize
 
     return first.map_columns(lambda _c: materialize(one(next(cols))))
+
+
+_LENGTH: weakref.WeakKeyDictionary[Expr, int | None] = weakref.WeakKeyDictionary()
+
+
+def known_length(node: Expr) -> int | None:
+    """The length a node will have if all its columns are bound now (else None)."""
+    if node.op == "column":
+        return len(node.param("column"))
+    if not node.args:
+        return None
+    if node in _LENGTH:
+        return _LENGTH[node]
+    lengths = {n for n in (known_length(a) for a in node.args) if n is not None}
+    n = lengths.pop() if len(lengths) == 1 else None
+    _LENGTH[node] = n
+    return n
+
+
+def _check_lengths(op: str, named: list[tuple[str, Any]], nodes: list[Expr]) -> None:
+    """Columns of different lengths are an error where the op is built."""
+    seen: list[tuple[str, int]] = []
+    for (name, _), nd in zip(named, nodes, strict=True):
+        n = known_length(nd)
+        if n is not None:
+            seen.append((name, n))
+    if len({n for _, n in seen}) > 1:
+        desc = ", ".join(f"{name} has {n}" for name, n in seen)
+        raise ShapeError(f"columns of different lengths: {desc}", op=op)
+
+
+def _needs_column(op: str, name: str, nd: Expr) -> None:
+    """Lags, windows, scans and where need a column, not a number."""
+    from .planner import LOWERING
+
+    if nd.op == "const":
+        raise TypeMismatch(f"{name} must be a column, got a number", op=op)
+    low = LOWERING.get(nd.op)
+    if low is not None and low[0] == "reduce":
+        raise TypeMismatch(f"{name} must be a column, got the result of {nd.op} (a number)",
+                           op=op)
 
 
 def _named(spec: OpSpec, operands: list[Any]) -> list[tuple[str, Any]]:

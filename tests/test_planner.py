@@ -64,7 +64,7 @@ def test_classify_and_stages() -> None:
 
 
 def test_reduction_where_a_column_is_needed() -> None:
-    with pytest.raises(blawk.TypeMismatch, match="got a reduction's result"):
+    with pytest.raises(blawk.TypeMismatch, match="got the result of mean"):
         blawk.compute(blawk.dlog(blawk.mean(X), 1), x=np.ones(4))
 
 
@@ -316,3 +316,15 @@ def test_scalar_comparisons_and_null_tests_on_the_host() -> None:
     assert got.to_list() == [-1.0, 0.0, 1.0]
     assert blawk.compute(blawk.isnull(blawk.mean(X)), x=blawk.Column([None])) == 1.0
     assert blawk.compute(blawk.logical_not(blawk.mean(X)), x=x) == 0.0
+
+
+def test_bad_input_is_caught_where_the_op_is_built() -> None:
+    a, b = blawk.Column([1.0, 2.0]), blawk.Column([1.0, 2.0, 3.0])
+    with pytest.raises(blawk.ShapeError, match="argument 1 has 2, argument 2 has 3"):
+        blawk.registry.lookup("+").call([a, b])
+    with pytest.raises(blawk.ShapeError, match="different lengths"):
+        blawk.registry.lookup("-").call([blawk.dlog(X, 1) * a, b])  # through a lazy chain
+    with pytest.raises(blawk.TypeMismatch, match="a must be a column, got a number"):
+        blawk.where(a, 2.0, a)
+    with pytest.raises(blawk.BadParameter, match="at most 2147483647"):
+        blawk.registry.lookup("mavg").call([a], {"window": 10**11})

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ..errors import BadParameter
 from ..expr import Expr
 from ..planner import register_lowering
 from ..registry import (
@@ -24,6 +25,16 @@ from ..registry import (
     register,
 )
 
+_MAX_WINDOW = 2**31 - 1
+
+
+def check_window(op: str, param: str, v: Any) -> int:
+    """A window length: a positive integer below 2^31."""
+    w = check_pos_int(op, param, v)
+    if w > _MAX_WINDOW:
+        raise BadParameter(f"{param} must be at most {_MAX_WINDOW}, got {w}", op=op)
+    return w
+
 
 def _mp_default(params: dict[str, Any]) -> dict[str, Any]:
     p = dict(params)
@@ -34,7 +45,7 @@ def _mp_default(params: dict[str, Any]) -> dict[str, Any]:
 
 def _window(name: str, kind: str, doc: str, example: str, result: Any,
             aliases: tuple[str, ...] = (), ddof: int | None = None, past: bool = False) -> None:
-    params = [Param("window", 20, check_pos_int, "rows in the window"),
+    params = [Param("window", 20, check_window, "rows in the window"),
               Param("min_periods", None, check_opt_pos_int,
                     "valid values needed for a result (default: window)")]
     if ddof is not None:
@@ -90,7 +101,7 @@ def _ur(x: Expr, window: int, min_periods: int | None) -> Any:
 
 register(OpSpec(
     name="ur", kind="composite", operands=("x",),
-    params=(Param("window", 250, check_pos_int, "rows in the volatility window"),
+    params=(Param("window", 250, check_window, "rows in the volatility window"),
             Param("min_periods", None, check_opt_pos_int, "default: window")),
     expand=_ur,
     doc="Unit-risk scaling, the seed's position sizing: x / (100 * sqrt(252) * mstd(x)).",

@@ -590,7 +590,9 @@ typedef struct run_ctx {
     const uint8_t *lagged;
     const double *scalars;
     const uint8_t *scalars_valid;
-    blawk_red_state ***partials; /* [instruction][block] for REDUCE instructions */
+    blawk_red_state ***partials; /* [instruction][block] for REDUCE instructions, or
+                                    [instruction][0: scratch, 1: running total] */
+    int streaming;               /* one thread: merge each block's partial at once */
 } run_ctx;
 
 /* One thread's registers and kernel states. */
@@ -731,10 +733,14 @@ static blawk_status run_block(worker *w, size_t blk, int warm)
         if (in->op == BLAWK_OP_REDUCE) {
             if (warm)
                 continue;
-            blawk_red_state *part = ctx->partials[c][blk];
+            blawk_red_state *part = ctx->partials[c][ctx->streaming ? 0 : blk];
             const reg *b = (in->flags & BLAWK_F_TWO_INPUTS) ? &w->regs[in->b] : NULL;
             blawk_status st = blawk_red_partial(part, a->v, a->m, b ? b->v : NULL,
                                                 b ? b->m : NULL, nb);
+            if (st == BLAWK_OK && ctx->streaming) {
+                st = blawk_red_merge(ctx->partials[c][1], part);
+                blawk_red_reset(part);
+            }
             if (st != BLAWK_OK)
                 return st;
             continue;
@@ -888,26 +894,7 @@ blawk_status blawk_vm_exec(const blawk_program *p, const blawk_col *inputs, blaw
                 if (p->out_regs[j] == in->a)
                     sequential = 1; /* history in output memory another thread writes */
         }
-        if (in->op == BLAWK_OP_REDUCE) {
-            partials[k] = blawk_alloc((n_blocks + 1) * sizeof(blawk_red_state *));
-            if (!partials[k]) {
-                st = BLAWK_ERR_NOMEM;
-                goto done;
-            }
-            const blawk_red_params rp = {.kind = in->kind, .ddof = BLAWK_DDOF(in->flags),
-                                         .q = in->imm};
-            for (size_t b = 0; b < n_blocks && st == BLAWK_OK; b++)
-                st = blawk_red_new(&rp, &partials[k][b]);
-            if (st != BLAWK_OK)
-                goto done;
-        }
     }
-
-    run_ctx ctx = {.p = p, .inputs = inputs, .outputs = outputs, .n = n, .n_blocks = n_blocks,
-                   .warm_blocks = (chain + BLAWK_BLOCK - 1) / BLAWK_BLOCK,
-                   .k = blawk_active(), .maxlag = maxlag, .lagged = lagged,
-                   .scalars = opts ? opts->scalars : NULL,
-                   .scalars_valid = opts ? opts->scalars_valid : NULL, .partials = partials};
 
     /* Threads only where each gets enough blocks to be worth its start-up. */
     if (opts && opts->threads > 1 && !sequential) {
@@ -915,6 +902,36 @@ blawk_status blawk_vm_exec(const blawk_program *p, const blawk_col *inputs, blaw
         while (nthreads > 1 && n_blocks < (size_t)nthreads * 16)
             nthreads--;
     }
+
+    /* Reductions: one partial per block, merged in block order.  With one
+     * thread the blocks come in order anyway, so a single partial is reduced,
+     * merged into the running total and reset (the same merges, no per-block
+     * allocation); with threads every block keeps its own partial until the end. */
+    const int streaming = nthreads == 1;
+    for (uint32_t k = 0; k < p->n_code; k++) {
+        const blawk_instr *in = &p->code[k];
+        if (in->op != BLAWK_OP_REDUCE)
+            continue;
+        const size_t count = streaming ? 2 : n_blocks;
+        partials[k] = blawk_alloc((count + 1) * sizeof(blawk_red_state *));
+        if (!partials[k]) {
+            st = BLAWK_ERR_NOMEM;
+            goto done;
+        }
+        const blawk_red_params rp = {.kind = in->kind, .ddof = BLAWK_DDOF(in->flags),
+                                     .q = in->imm};
+        for (size_t b = 0; b < count && st == BLAWK_OK; b++)
+            st = blawk_red_new(&rp, &partials[k][b]);
+        if (st != BLAWK_OK)
+            goto done;
+    }
+
+    run_ctx ctx = {.p = p, .inputs = inputs, .outputs = outputs, .n = n, .n_blocks = n_blocks,
+                   .warm_blocks = (chain + BLAWK_BLOCK - 1) / BLAWK_BLOCK,
+                   .k = blawk_active(), .maxlag = maxlag, .lagged = lagged,
+                   .scalars = opts ? opts->scalars : NULL,
+                   .scalars_valid = opts ? opts->scalars_valid : NULL, .partials = partials,
+                   .streaming = streaming};
     workers = blawk_alloc(nthreads * sizeof(worker));
     if (!workers) {
         st = BLAWK_ERR_NOMEM;
@@ -953,15 +970,20 @@ blawk_status blawk_vm_exec(const blawk_program *p, const blawk_col *inputs, blaw
         const blawk_red_params rp = {.kind = in->kind, .ddof = BLAWK_DDOF(in->flags),
                                      .q = in->imm};
         blawk_red_state *total = NULL;
-        st = blawk_red_new(&rp, &total);
-        for (size_t b = 0; b < n_blocks && st == BLAWK_OK; b++)
-            st = blawk_red_merge(total, partials[k][b]);
+        if (streaming) {
+            total = partials[k][1]; /* merged block by block already */
+        } else {
+            st = blawk_red_new(&rp, &total);
+            for (size_t b = 0; b < n_blocks && st == BLAWK_OK; b++)
+                st = blawk_red_merge(total, partials[k][b]);
+        }
         if (st == BLAWK_OK) {
             int valid = 0;
             blawk_red_result(total, &opts->scalars[in->dst], &valid);
             opts->scalars_valid[in->dst] = (uint8_t)(valid != 0);
         }
-        blawk_red_free(total);
+        if (!streaming)
+            blawk_red_free(total);
     }
 
 done:
@@ -973,7 +995,8 @@ done:
         for (uint32_t k = 0; k < p->n_code; k++) {
             if (!partials[k])
                 continue;
-            for (size_t b = 0; b < n_blocks; b++)
+            const size_t count = nthreads == 1 ? 2 : n_blocks; /* as allocated above */
+            for (size_t b = 0; b < count; b++)
                 blawk_red_free(partials[k][b]);
             blawk_free(partials[k]);
         }

@@ -150,6 +150,8 @@ class OpSpec:
             return self.impl(*operands, **params)
         if self.kind in _EACH_KINDS and any(_is_table(v) for v in operands):
             return self._each(operands, kwargs or {})
+        if self.kind == "reduce" and any(_is_table(v) for v in operands):
+            return _reduce_table(self, operands, params)
         named = _named(self, operands)
         nodes = [_to_node(self.name, name, v) for name, v in named]
         _check_lengths(self.name, named, nodes)
@@ -244,6 +246,55 @@ def _needs_column(op: str, name: str, nd: Expr) -> None:
     if low is not None and low[0] == "reduce":
         raise TypeMismatch(f"{name} must be a column, got the result of {nd.op} (a number)",
                            op=op)
+
+
+# row-wise reductions of a table: numpy over the valid cells of each row
+_ROWWISE = {
+    "sum": lambda m: m.sum(axis=1), "sum0": lambda m: m.sum(axis=1).filled(0.0),
+    "mean": lambda m: m.mean(axis=1), "min": lambda m: m.min(axis=1),
+    "max": lambda m: m.max(axis=1), "count": lambda m: m.count(axis=1).astype(float),
+    "var": None, "svar": None, "std": None, "dev": None, "sdev": None,
+}
+
+
+def _reduce_table(spec: OpSpec, operands: list[Any], params: dict[str, Any]) -> Any:
+    """A reduction of a table: one value per column (a one-row table) or, with
+    :axis "rows", one value per row (a column)."""
+    from .column import Column
+    from .expr import materialize
+    from .table import Table
+
+    if len(operands) != 1:
+        raise TypeMismatch("a two-input reduction takes columns, not a table", op=spec.name)
+    t: Table = operands[0]
+    axis = params.get("axis", "columns")
+    rest = {k: v for k, v in params.items() if k != "axis"}
+    if axis == "columns":
+        cols = {}
+        for name in t.names:
+            v = materialize(spec.call([t.column(name)], rest))
+            cols[name] = Column([v])
+        return Table(cols)
+    if spec.name not in _ROWWISE:
+        raise BadParameter(f'{spec.name} has no :axis "rows" form', op=spec.name)
+    import numpy.ma as ma
+
+    vals = np.column_stack([t.column(nm).values for nm in t.names]) if t.names else \
+        np.zeros((len(t), 0))
+    ok = np.column_stack([t.column(nm).is_valid() for nm in t.names]) if t.names else \
+        np.zeros((len(t), 0), dtype=bool)
+    m = ma.masked_array(vals, mask=~ok)
+    f = _ROWWISE[spec.name]
+    if f is None:  # variance-like: ddof from the op
+        ddof = int(rest.get("ddof", 1))
+        res = m.var(axis=1, ddof=ddof)
+        if spec.name in ("std", "dev", "sdev"):
+            res = ma.sqrt(res)
+    else:
+        res = f(m)
+    res = ma.asarray(res, dtype=float)
+    out_ok = ~ma.getmaskarray(res)
+    return Column(np.asarray(res.filled(0.0), dtype=float), valid=out_ok)
 
 
 def _named(spec: OpSpec, operands: list[Any]) -> list[tuple[str, Any]]:

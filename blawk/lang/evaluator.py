@@ -858,6 +858,10 @@ def call_op(spec: Any, args: list[Any], kwargs: Mapping[str, Any], env: Environm
         args = [memo.get(a, a) if type(a) is Expr else a for a in args]
     kind = getattr(spec, "kind", None)
     if tables:
+        if kind == "reduce" and kwargs.get("axis") in ("rows", 1):
+            # across each row: the registry reduces the computed table
+            args = [a.compute(env) if type(a) is LazyTable else a for a in args]
+            return spec.call(args, dict(kwargs))
         if kind == "structural":
             if spec.name == "col" and args and type(args[0]) is LazyTable:
                 return _lazy_col(args[0], args[1:], kwargs, env)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import BadParameter
 from ..expr import Expr
 from ..planner import register_lowering
 from ..registry import OpSpec, Param, check_ddof, check_unit, register
@@ -18,13 +19,31 @@ from ..registry import OpSpec, Param, check_ddof, check_unit, register
 _C = "(column 1 2 3 4)"
 
 
+def check_axis(op: str, param: str, v: Any) -> str:
+    """Down each column ("columns", the default) or across each row ("rows")."""
+    if v not in ("columns", "rows", 0, 1):
+        raise BadParameter(f'{param} must be "columns" or "rows", got {v!r}', op=op)
+    return {0: "columns", 1: "rows"}.get(v, v)  # type: ignore[arg-type]
+
+
+_AXIS = Param("axis", "columns", check_axis,
+              'on a table: "columns" (one value per column) or "rows" (one per row)',
+              keyword_only=True)
+
+
 def _reduce(name: str, kind: str, doc: str, example: str, result: Any,
             aliases: tuple[str, ...] = (), params: tuple[Param, ...] = (),
             operands: tuple[str, ...] = ("x",)) -> None:
-    register(OpSpec(name=name, kind="reduce", operands=operands, params=params, doc=doc,
-                    example=example, example_result=result, aliases=aliases,
-                    null_rule="skips nulls; null when no valid value remains"))
+    register(OpSpec(name=name, kind="reduce", operands=operands, params=(*params, _AXIS),
+                    doc=doc, example=example, example_result=result, aliases=aliases,
+                    null_rule="skips nulls; null when no valid value remains",
+                    prepare=_drop_axis))
     register_lowering(name, ("reduce", kind, len(operands) == 2))
+
+
+def _drop_axis(params: dict[str, Any]) -> dict[str, Any]:
+    """:axis only matters for tables (handled before a node is built)."""
+    return {k: v for k, v in params.items() if k != "axis"}
 
 
 def _ddof(default: int) -> tuple[Param, ...]:

@@ -174,6 +174,8 @@ def _lisp(v: Any) -> str:
         return "nil"
     if v is True:
         return "t"
+    if isinstance(v, str):
+        return '"' + v + '"'
     return repr(v)
 
 

@@ -173,7 +173,6 @@ class Plan:
     kinds: list[str]  # per node position: "col", "scalar", "const", "leaf"
     n_leaves: int
     results: list[int]  # node position of each requested output
-    notes: list[str] = field(default_factory=list)
     alias: dict[int, int] = field(default_factory=dict)  # intermediate -> result sharing memory
 
 
@@ -460,7 +459,7 @@ def _compile(order: list[Expr], outputs: list[Expr]) -> Plan:
             out_regs.append(reg_of[i])
         program = _core.Program(code, len(inputs), regs.count, out_regs, len(scalar_slot))
         stages.append(Stage(program, code, inputs, outs, out_regs, reduces))
-    plan_ = Plan(stages, len(scalar_slot), scalar_slot, host, kinds, n_leaves, results, [])
+    plan_ = Plan(stages, len(scalar_slot), scalar_slot, host, kinds, n_leaves, results)
     plan_.alias = _find_alias(plan_, order, pos)
     return plan_
 

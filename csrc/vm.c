@@ -16,10 +16,11 @@
  * REDUCE reduces every block into its own partial and merges the partials in
  * block order at the end, so the result never depends on the thread count.
  *
- * Threads: a program without windows, scans or lags of an output splits its
- * blocks among threads; a thread that starts mid-column first re-runs enough
- * blocks before its range ("warm-up", outputs and reductions off) to fill the
- * lag rings exactly as a single thread would have.
+ * Threads: a program without scans, observation-mode lags or lags of an
+ * output splits its blocks among threads; a thread that starts mid-column
+ * first re-runs enough blocks before its range ("warm-up", outputs and
+ * reductions off) to fill the lag rings and window states exactly as a single
+ * thread would have.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -680,9 +681,12 @@ static blawk_status worker_init(worker *w, const run_ctx *ctx)
         const blawk_instr *in = &p->code[c];
         blawk_status st = BLAWK_OK;
         if (in->op == BLAWK_OP_WINDOW) {
+            /* the first row this worker's state sees: where its warm-up starts */
+            const size_t from = w->b0 > ctx->warm_blocks ? w->b0 - ctx->warm_blocks : 0;
             const blawk_win_params wp = {.kind = in->kind, .window = in->lag,
                                          .min_periods = in->arg, .ddof = BLAWK_DDOF(in->flags),
-                                         .past_only = (in->flags & BLAWK_F_PAST_ONLY) != 0};
+                                         .past_only = (in->flags & BLAWK_F_PAST_ONLY) != 0,
+                                         .first_row = (int64_t)(from * BLAWK_BLOCK)};
             st = blawk_win_new(&wp, &w->wins[c]);
         } else if (is_lag(in->op) && (in->flags & BLAWK_F_OBS)) {
             const size_t cap = (uint64_t)in->lag > ctx->n ? ctx->n : (size_t)in->lag;
@@ -879,8 +883,14 @@ blawk_status blawk_vm_exec(const blawk_program *p, const blawk_col *inputs, blaw
     size_t chain = 0; /* sum of lags over computed registers: the warm-up depth */
     for (uint32_t k = 0; k < p->n_code; k++) {
         const blawk_instr *in = &p->code[k];
-        if (in->op == BLAWK_OP_WINDOW || in->op == BLAWK_OP_SCAN)
-            sequential = 1; /* running state: one pass in order */
+        if (in->op == BLAWK_OP_SCAN)
+            sequential = 1; /* running state from row 0: one pass in order */
+        if (in->op == BLAWK_OP_WINDOW) {
+            /* a thread warms its window state up on the rows before its range
+             * (the kernels give the same bits from any first row, see window.h) */
+            const size_t w = (uint64_t)in->lag >= n ? n : (size_t)in->lag;
+            chain += w + ((in->flags & BLAWK_F_PAST_ONLY) ? 1 : 0);
+        }
         if (is_lag(in->op) && (in->flags & BLAWK_F_OBS))
             sequential = 1; /* counts valid values from the start */
         if (is_lag(in->op) && in->lag >= 0 && !(in->flags & BLAWK_F_OBS)) {
@@ -900,6 +910,10 @@ blawk_status blawk_vm_exec(const blawk_program *p, const blawk_col *inputs, blaw
     if (opts && opts->threads > 1 && !sequential) {
         nthreads = opts->threads > 64 ? 64 : opts->threads;
         while (nthreads > 1 && n_blocks < (size_t)nthreads * 16)
+            nthreads--;
+        /* a warm-up longer than half a thread's share is not worth it */
+        const size_t warm = (chain + BLAWK_BLOCK - 1) / BLAWK_BLOCK;
+        while (nthreads > 1 && warm * 2 > n_blocks / (size_t)nthreads)
             nthreads--;
     }
 
@@ -938,9 +952,9 @@ blawk_status blawk_vm_exec(const blawk_program *p, const blawk_col *inputs, blaw
         goto done;
     }
     for (int t = 0; t < nthreads && st == BLAWK_OK; t++) {
-        st = worker_init(&workers[t], &ctx);
         workers[t].b0 = n_blocks * (size_t)t / (size_t)nthreads;
         workers[t].b1 = n_blocks * (size_t)(t + 1) / (size_t)nthreads;
+        st = worker_init(&workers[t], &ctx);
     }
     if (st != BLAWK_OK)
         goto done;

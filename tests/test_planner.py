@@ -140,6 +140,12 @@ def test_set_threads() -> None:
     X.dlog(5) + X.log(),
     (X * 2).dlog(3000).dlog(2),
     blawk.zscore(X.dlog(1)),
+    # windows run threaded too: each thread warms its state on the rows before it
+    blawk.registry.lookup("mstd").call([X.dlog(1)], {"window": 20}),
+    blawk.registry.lookup("mmed").call([X], {"window": 250, "min_periods": 3}),
+    blawk.registry.lookup("wzs").call([X * 3 + 1], {"window": 1500}),
+    blawk.registry.lookup("ft-zscore").call([X.dlog(2)], {"window": 64}),
+    blawk.registry.lookup("mkurt").call([X], {"window": 33}),
 ])
 def test_threads_bit_identical(isa: str, expr: Expr) -> None:
     n = 70 * B + 123  # enough blocks for two threads

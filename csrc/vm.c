@@ -739,12 +739,8 @@ static blawk_status run_block(worker *w, size_t blk, int warm)
                 continue;
             blawk_red_state *part = ctx->partials[c][ctx->streaming ? 0 : blk];
             const reg *b = (in->flags & BLAWK_F_TWO_INPUTS) ? &w->regs[in->b] : NULL;
-            blawk_status st = blawk_red_partial(part, a->v, a->m, b ? b->v : NULL,
-                                                b ? b->m : NULL, nb);
-            if (st == BLAWK_OK && ctx->streaming) {
-                st = blawk_red_merge(ctx->partials[c][1], part);
-                blawk_red_reset(part);
-            }
+            const blawk_status st = blawk_red_partial(part, a->v, a->m, b ? b->v : NULL,
+                                                      b ? b->m : NULL, nb);
             if (st != BLAWK_OK)
                 return st;
             continue;
@@ -918,15 +914,16 @@ blawk_status blawk_vm_exec(const blawk_program *p, const blawk_col *inputs, blaw
     }
 
     /* Reductions: one partial per block, merged in block order.  With one
-     * thread the blocks come in order anyway, so a single partial is reduced,
-     * merged into the running total and reset (the same merges, no per-block
-     * allocation); with threads every block keeps its own partial until the end. */
+     * thread the blocks come in order anyway, so every block is reduced
+     * straight into the running total (blawk_red_partial on a state that holds
+     * earlier blocks merges the block in: the same merges, no per-block state);
+     * with threads every block keeps its own partial until the end. */
     const int streaming = nthreads == 1;
     for (uint32_t k = 0; k < p->n_code; k++) {
         const blawk_instr *in = &p->code[k];
         if (in->op != BLAWK_OP_REDUCE)
             continue;
-        const size_t count = streaming ? 2 : n_blocks;
+        const size_t count = streaming ? 1 : n_blocks;
         partials[k] = blawk_alloc((count + 1) * sizeof(blawk_red_state *));
         if (!partials[k]) {
             st = BLAWK_ERR_NOMEM;
@@ -985,7 +982,7 @@ blawk_status blawk_vm_exec(const blawk_program *p, const blawk_col *inputs, blaw
                                      .q = in->imm};
         blawk_red_state *total = NULL;
         if (streaming) {
-            total = partials[k][1]; /* merged block by block already */
+            total = partials[k][0]; /* merged block by block already */
         } else {
             st = blawk_red_new(&rp, &total);
             for (size_t b = 0; b < n_blocks && st == BLAWK_OK; b++)

@@ -59,8 +59,10 @@ blawk_status blawk_red_new(const blawk_red_params *p, blawk_red_state **out);
 void blawk_red_free(blawk_red_state *s);
 
 /* Reduce one block (n <= BLAWK_BLOCK elements, y/y_valid for two-input kinds,
- * else NULL) into `part`, a fresh state of the same params.  Then merge parts in
- * block order into the total with blawk_red_merge(total, part). */
+ * else NULL) into `part`.  On a fresh state this gives the block's partial;
+ * merge partials in block order into the total with blawk_red_merge(total,
+ * part).  On a state that already holds earlier blocks the block is merged in,
+ * with the same bits as reducing it into a fresh state and merging that. */
 blawk_status blawk_red_partial(blawk_red_state *part, const double *x, const uint64_t *x_valid,
                                const double *y, const uint64_t *y_valid, size_t n);
 blawk_status blawk_red_merge(blawk_red_state *total, const blawk_red_state *part);

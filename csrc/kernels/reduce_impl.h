@@ -254,8 +254,10 @@ static double K(zero_rescan)(const double *x, const uint64_t *v, size_t n, doubl
 
 /* VOP(a, x): the lane-wise min (max) of a and x, a when x is NaN.  When
  * MINMAX_EXACT_ZEROS is 0 the ISA's op may keep either zero of a tie and the
- * block's result is fixed by zero_rescan; the lanes are combined with the
- * exact scalar op either way. */
+ * block's result is fixed by zero_rescan.  NaNs never reach the
+ * accumulators (they are flagged apart), and min/max of the rest is the same
+ * value in any order, so the accumulators fold with VOP and the last W lanes
+ * with the exact scalar op. */
 #define MINMAX_KERNEL(name, VOP, SOP, ID)                                              \
     static double K(name)(const double *x, const uint64_t *v, size_t n, int *nan)      \
     {                                                                                  \
@@ -273,10 +275,13 @@ static double K(zero_rescan)(const double *x, const uint64_t *v, size_t n, doubl
                  acc[a] = VOP(acc[a], xv);                                             \
                  f = N_ACC(f, xv);                                                     \
              })                                                                        \
-        double lanes[BLAWK_RED_LANES];                                                 \
-        _Pragma("GCC unroll 32") for (int a = 0; a < NACC; a++) VSTORE(lanes + a * W, acc[a]); \
+        /* min/max are exact in any order (zeros aside, fixed below), so the  \
+           accumulators fold with the vector op, then the W lanes */           \
+        FOLD(acc, VOP)                                                                 \
+        double lanes[W];                                                               \
+        VSTORE(lanes, acc[0]);                                                         \
         double r = lanes[0];                                                           \
-        for (int j = 1; j < BLAWK_RED_LANES; j++)                                      \
+        for (int j = 1; j < W; j++)                                                    \
             r = SOP(r, lanes[j]);                                                      \
         if (!MINMAX_EXACT_ZEROS && r == 0.0)                                           \
             r = K(zero_rescan)(x, v, n, (ID) > 0 ? -0.0 : 0.0);                        \

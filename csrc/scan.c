@@ -15,11 +15,14 @@
  *
  * The accumulators are plain sequential IEEE operations in row order, seeded
  * with the first valid value, so sum/prod give the same bits as numpy's
- * cumsum/cumprod over the valid values.
+ * cumsum/cumprod over the valid values.  cummax/cummin are exact whatever the
+ * order, so they run the active ISA's vector scan (kernels/cumext.h) until a
+ * NaN arrives, and the rows from there on here.
  */
 #include <math.h>
 #include <stdlib.h>
 
+#include "kernels/cumext.h"
 #include "kernels/scan.h"
 
 struct blawk_scan_state {
@@ -172,6 +175,47 @@ void blawk_scan_block(blawk_scan_state *s, double *out, uint64_t *out_valid, con
     }
 }
 
+static blawk_cumext_fn cumext_kernel(void)
+{
+    switch (blawk_isa_active()) {
+    case BLAWK_ISA_AVX512: return blawk_cumext_avx512;
+    case BLAWK_ISA_AVX2: return blawk_cumext_avx2;
+    default: return blawk_cumext_scalar;
+    }
+}
+
+/* cummax / cummin: a row's validity is its input's (a null in gives a null
+ * out, a valid value a valid running extreme), the values come from the
+ * vector kernel until the first NaN, then from `step`, where NaN sticks. */
+static void cumext_run(blawk_scan_state *s, double *out, uint64_t *out_valid, const double *x,
+                       const uint64_t *x_valid, size_t n)
+{
+    const int kind = s->kind, ismax = kind == BLAWK_SCAN_MAX;
+    const size_t words = (n + 63) >> 6;
+    for (size_t w = 0; w < words; w++)
+        out_valid[w] = x_valid ? x_valid[w] : ~UINT64_C(0);
+    if (n & 63)
+        out_valid[words - 1] &= (UINT64_C(1) << (n & 63)) - 1;
+    size_t i = 0;
+    if (!(s->have && isnan(s->acc))) {
+        double acc = s->have ? s->acc : (ismax ? -INFINITY : INFINITY);
+        i = cumext_kernel()(out, x, x_valid, n, &acc, ismax);
+        for (size_t w = 0; !s->have && w * 64 < i; w++) {
+            uint64_t b = out_valid[w];
+            if (i - w * 64 < 64)
+                b &= (UINT64_C(1) << (i - w * 64)) - 1;
+            s->have = b != 0;
+        }
+        if (s->have)
+            s->acc = acc;
+    }
+    for (; i < n; i++) {
+        double o;
+        step(s, kind, x[i], bit_at(x_valid, i), &o);
+        out[i] = o;
+    }
+}
+
 static void scan_run(blawk_scan_state *s, double *out, uint64_t *out_valid, const double *x,
                      const uint64_t *x_valid, size_t n)
 {
@@ -180,8 +224,8 @@ static void scan_run(blawk_scan_state *s, double *out, uint64_t *out_valid, cons
     case BLAWK_SCAN_SUM1: scan_kind(s, BLAWK_SCAN_SUM1, out, out_valid, x, x_valid, n); break;
     case BLAWK_SCAN_EXPSUM: scan_kind(s, BLAWK_SCAN_EXPSUM, out, out_valid, x, x_valid, n); break;
     case BLAWK_SCAN_PROD: scan_kind(s, BLAWK_SCAN_PROD, out, out_valid, x, x_valid, n); break;
-    case BLAWK_SCAN_MAX: scan_kind(s, BLAWK_SCAN_MAX, out, out_valid, x, x_valid, n); break;
-    case BLAWK_SCAN_MIN: scan_kind(s, BLAWK_SCAN_MIN, out, out_valid, x, x_valid, n); break;
+    case BLAWK_SCAN_MAX:
+    case BLAWK_SCAN_MIN: cumext_run(s, out, out_valid, x, x_valid, n); break;
     case BLAWK_SCAN_COUNT: scan_kind(s, BLAWK_SCAN_COUNT, out, out_valid, x, x_valid, n); break;
     case BLAWK_SCAN_EMA: scan_kind(s, BLAWK_SCAN_EMA, out, out_valid, x, x_valid, n); break;
     case BLAWK_SCAN_FILL: scan_kind(s, BLAWK_SCAN_FILL, out, out_valid, x, x_valid, n); break;

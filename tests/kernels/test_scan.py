@@ -327,3 +327,32 @@ def test_empty() -> None:
     for kind in KINDS:
         got, ok = run(kind, np.zeros(0))
         assert got.shape == (0,) and ok.shape == (0,)
+
+
+@pytest.mark.parametrize("kind", ["max", "min"])
+def test_cumext_vector_paths(kind: str, isa: str) -> None:
+    """cummax/cummin run a vector scan per ISA (kernels/cumext.h) until a NaN
+    arrives: the row-by-row reference's bits on every path, for nulls, signed
+    zeros, infinities, a NaN anywhere in a 16-row step, and any piece size."""
+    rng = np.random.default_rng(21)
+    n = 700
+    for trial in range(12):
+        x = rng.standard_normal(n) * (trial + 1)
+        special = rng.random(n) < 0.3
+        x[special] = rng.choice([-0.0, 0.0, 1.0, np.inf, -np.inf], int(special.sum()))
+        if trial % 2:
+            # the running extreme sits on the zeros, where only the sign
+            # tells +0.0 from -0.0
+            x = -np.abs(x) if kind == "max" else np.abs(x)
+            x[x == 0] = rng.choice([-0.0, 0.0], int((x == 0).sum()))
+            x[: 40] = rng.choice([-0.0, 0.0, -1.0, 1.0], 40) * (1 if trial % 4 == 1 else -1)
+        if trial % 3 == 1:
+            x[rng.integers(0, n)] = np.nan
+        if trial % 3 == 2:
+            x[n - 1 - trial] = np.nan  # late, in the scalar tail or the last vectors
+        for pattern in ("none", "sparse", "mixed", "null"):
+            v = nulls(rng, n, pattern)
+            want, wok = reference(kind, x, v, 0.5, 0)
+            for piece in (0, 1, 7, 8, 13, 16, 100):
+                got, gok = run(kind, x, v, piece=piece)
+                check(kind, got, gok, want, wok)

@@ -12,9 +12,14 @@ valid values, however far back (past-only: the `window` valid values before
 i), the "business-day" semantics of the lags' ``:obs t``.  Null rows do not
 advance the window and their result is null (``mcount`` included).  At the
 valid rows the result is bit-identical to the op on the column compressed to
-its valid rows, scattered back::
+its valid rows, scattered back (``(mavg x 2 :obs t)`` in the language):
 
-    (mavg (column 1 nil 3 nil 5) :window 2 :obs t)  =>  (nil nil 2.0 nil 4.0)
+    >>> from blawk import Column
+    >>> x = Column([1.0, None, 3.0, None, 5.0])
+    >>> x.mavg(2, obs=True).to_list()
+    [None, None, 2.0, None, 4.0]
+    >>> x.mavg(2).to_list()
+    [None, None, None, None, None]
 
 A program with an observation-mode window runs on one thread (like
 observation-mode lags): the observations before a thread's range can lie

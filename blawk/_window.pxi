@@ -20,6 +20,7 @@ cdef extern from "kernels/window.h":
         int32_t ddof
         int32_t past_only
         int64_t first_row
+        int32_t obs
     ctypedef struct blawk_win_state:
         pass
     int64_t BLAWK_WIN_MAX_WINDOW
@@ -115,7 +116,7 @@ cdef class WindowState(_Stream):
     cdef blawk_win_state *st
 
     def __cinit__(self, str kind, int64_t window, int64_t min_periods=1, int ddof=1,
-                  bint past_only=False, int64_t first_row=0):
+                  bint past_only=False, int64_t first_row=0, bint obs=False):
         self.st = NULL
         if kind not in WINDOW_KINDS:
             raise ValueError(f"unknown window kind {kind!r}")
@@ -126,6 +127,7 @@ cdef class WindowState(_Stream):
         p.ddof = ddof
         p.past_only = 1 if past_only else 0
         p.first_row = first_row
+        p.obs = 1 if obs else 0
         _check(blawk_win_new(&p, &self.st), f"window {kind}")
 
     def __dealloc__(self):
@@ -197,14 +199,15 @@ def _run_pieces(_Stream s, x, valid, Py_ssize_t piece, Py_ssize_t start=0):
 
 
 def window_run(str kind, x, valid=None, int64_t window=1, int64_t min_periods=1, int ddof=1,
-               bint past_only=False, Py_ssize_t piece=0, Py_ssize_t feed=0):
+               bint past_only=False, Py_ssize_t piece=0, Py_ssize_t feed=0, bint obs=False):
     """Rolling `kind` over x (testing aid); returns (values, valid bool array).
 
     piece > 0: push the column in pieces of that many rows.  feed > 0: push
     the first `feed` rows with blawk_win_feed (no output) and return the
-    results of the remaining rows only.
+    results of the remaining rows only.  obs: observation mode (the window
+    counts valid rows only).
     """
-    s = WindowState(kind, window, min_periods, ddof, past_only)
+    s = WindowState(kind, window, min_periods, ddof, past_only, 0, obs)
     x = np.ascontiguousarray(x, dtype=np.float64)
     if feed:
         s.feed(x[:feed], None if valid is None else np.asarray(valid, dtype=bool)[:feed])

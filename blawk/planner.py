@@ -355,6 +355,7 @@ def _lower_node(nd: Expr, i: int, reg_of: dict[int, int], kinds: list[str],
     if low[0] == "window":
         p = dict(nd.params)
         flags = _core.F_PAST_ONLY if low[2] else 0
+        flags |= obs  # observation mode: the window counts valid rows only
         flags |= int(p.get("ddof", 1)) << 8
         return [("window", dst, ref(args[0]), 0, int(p["window"]), 0.0, WIN_KINDS[low[1]],
                  flags, int(p.get("min_periods") or 1))]
@@ -788,6 +789,7 @@ def explain(expr: Expr | list[Expr]) -> str:
             elif op == "window":
                 kind = next(k for k, v in WIN_KINDS.items() if v == ins[6])
                 past = " past-only" if flg & _core.F_PAST_ONLY else ""
+                past += " (observations)" if flg & _core.F_OBS else ""
                 text = f"r{dst} = window {kind} r{a} w={lag} min={ins[8]}{past}"
             elif op == "scan":
                 kind = next(k for k, v in SCAN_KINDS.items() if v == ins[6])

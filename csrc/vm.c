@@ -16,11 +16,14 @@
  * REDUCE reduces every block into its own partial and merges the partials in
  * block order at the end, so the result never depends on the thread count.
  *
- * Threads: a program without scans, observation-mode lags or lags of an
- * output splits its blocks among threads; a thread that starts mid-column
- * first re-runs enough blocks before its range ("warm-up", outputs and
- * reductions off) to fill the lag rings and window states exactly as a single
- * thread would have.
+ * Threads: a program without scans, observation-mode lags or windows, or
+ * lags of an output splits its blocks among threads; a thread that starts
+ * mid-column first re-runs enough blocks before its range ("warm-up", outputs
+ * and reductions off) to fill the lag rings and window states exactly as a
+ * single thread would have.  Observation mode counts valid values from row 0:
+ * the observations a thread would need before its range may lie arbitrarily
+ * far back (and a computed register's validity is only known by running the
+ * blocks before), so such programs run on one thread.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -178,8 +181,9 @@ static void may_null_regs(const blawk_program *p, uint8_t *flags, const uint8_t 
             f = flags[in->a] && flags[in->b];
         if (in->op == BLAWK_OP_WHERE)
             f = flags[in->a] | flags[in->b] | flags[in->arg];
-        if (in->op == BLAWK_OP_WINDOW)
-            f = in->kind != BLAWK_WIN_COUNT;
+        if (in->op == BLAWK_OP_WINDOW) /* count is never null, except at the null
+                                          rows of observation mode */
+            f = in->kind != BLAWK_WIN_COUNT || ((in->flags & BLAWK_F_OBS) && flags[in->a]);
         if (in->op == BLAWK_OP_SCAN)
             f = in->kind == BLAWK_SCAN_COUNT ? 0 : (in->kind == BLAWK_SCAN_FILL ? 1 : f);
         flags[in->dst] = f;
@@ -681,12 +685,14 @@ static blawk_status worker_init(worker *w, const run_ctx *ctx)
         const blawk_instr *in = &p->code[c];
         blawk_status st = BLAWK_OK;
         if (in->op == BLAWK_OP_WINDOW) {
-            /* the first row this worker's state sees: where its warm-up starts */
+            /* the first row this worker's state sees: where its warm-up starts
+             * (observation mode runs on one thread from row 0: observation 0) */
             const size_t from = w->b0 > ctx->warm_blocks ? w->b0 - ctx->warm_blocks : 0;
             const blawk_win_params wp = {.kind = in->kind, .window = in->lag,
                                          .min_periods = in->arg, .ddof = BLAWK_DDOF(in->flags),
                                          .past_only = (in->flags & BLAWK_F_PAST_ONLY) != 0,
-                                         .first_row = (int64_t)(from * BLAWK_BLOCK)};
+                                         .first_row = (int64_t)(from * BLAWK_BLOCK),
+                                         .obs = (in->flags & BLAWK_F_OBS) != 0};
             st = blawk_win_new(&wp, &w->wins[c]);
         } else if (is_lag(in->op) && (in->flags & BLAWK_F_OBS)) {
             const size_t cap = (uint64_t)in->lag > ctx->n ? ctx->n : (size_t)in->lag;
@@ -881,7 +887,9 @@ blawk_status blawk_vm_exec(const blawk_program *p, const blawk_col *inputs, blaw
         const blawk_instr *in = &p->code[k];
         if (in->op == BLAWK_OP_SCAN)
             sequential = 1; /* running state from row 0: one pass in order */
-        if (in->op == BLAWK_OP_WINDOW) {
+        if (in->op == BLAWK_OP_WINDOW && (in->flags & BLAWK_F_OBS))
+            sequential = 1; /* counts valid values from the start */
+        else if (in->op == BLAWK_OP_WINDOW) {
             /* a thread warms its window state up on the rows before its range
              * (the kernels give the same bits from any first row, see window.h) */
             const size_t w = (uint64_t)in->lag >= n ? n : (size_t)in->lag;

@@ -33,6 +33,11 @@
  *   count
  *       The number of valid values in the window.
  *
+ * Observation mode (obs): the valid rows of each piece are compacted into a
+ * scratch buffer, run through the kernels above as an all-valid stream, and
+ * the results are scattered back (null rows get null), so the state only
+ * ever sees observations.
+ *
  * All of them are ISA-independent: each row's result depends on the state
  * the previous rows left, so they run one portable, sequential implementation
  * and every ISA gives the same bits (as does every way of splitting the
@@ -105,6 +110,12 @@ struct blawk_win_state {
     /* median */
     blawk_win_medheap med;
     int have_med;
+
+    /* observation mode: scratch for one BLAWK_BLOCK of compacted rows */
+    int obs;
+    double *obs_x;     /* the piece's valid values, in order */
+    double *obs_out;   /* their results */
+    uint64_t *obs_ok;  /* and validity */
 };
 
 /* ------------------------------------------------------------- lifecycle */
@@ -189,6 +200,11 @@ blawk_status blawk_win_new(const blawk_win_params *p, blawk_win_state **out)
         ok = blawk_win_medheap_init(&s->med, s->w) == BLAWK_OK;
         s->have_med = ok;
     }
+    s->obs = p->obs != 0;
+    if (ok && s->obs)
+        ok = (s->obs_x = zalloc(BLAWK_BLOCK, sizeof(double))) != NULL &&
+             (s->obs_out = zalloc(BLAWK_BLOCK, sizeof(double))) != NULL &&
+             (s->obs_ok = zalloc(BLAWK_BLOCK_WORDS, sizeof(uint64_t))) != NULL;
     if (!ok) {
         blawk_win_free(s);
         return BLAWK_ERR_NOMEM;
@@ -207,6 +223,9 @@ void blawk_win_free(blawk_win_state *s)
     free(s->sufl);
     if (s->have_med)
         blawk_win_medheap_free(&s->med);
+    free(s->obs_x);
+    free(s->obs_out);
+    free(s->obs_ok);
     free(s);
 }
 
@@ -857,13 +876,10 @@ static void med_block(blawk_win_state *s, double *out, uint64_t *out_valid, cons
 
 /* ------------------------------------------------------------- dispatch */
 
-static void run(blawk_win_state *s, double *out, uint64_t *out_valid, const double *x,
-                const uint64_t *xv, size_t n)
+/* Rows as rows (the state sees every row, valid or null). */
+static void run_rows(blawk_win_state *s, double *out, uint64_t *out_valid, const double *x,
+                     const uint64_t *xv, size_t n)
 {
-    if (!s || n == 0 || !x)
-        return;
-    if (out && !out_valid)
-        return;
     switch (s->kind) {
     case BLAWK_WIN_SUM: mom_block(s, out, out_valid, x, xv, n, BLAWK_WIN_SUM); break;
     case BLAWK_WIN_MEAN: mom_block(s, out, out_valid, x, xv, n, BLAWK_WIN_MEAN); break;
@@ -877,6 +893,85 @@ static void run(blawk_win_state *s, double *out, uint64_t *out_valid, const doub
     case BLAWK_WIN_COUNT: count_block(s, out, out_valid, x, xv, n); break;
     case BLAWK_WIN_MEDIAN: med_block(s, out, out_valid, x, xv, n); break;
     default: break;
+    }
+}
+
+/*
+ * Observation mode, one piece of m <= BLAWK_BLOCK rows: the valid rows are
+ * compacted into obs_x and pushed as an all-valid stream (the state's row
+ * counter then counts observations), their results are scattered back and
+ * the null rows get null.  out == NULL: feed only.
+ */
+static void obs_piece(blawk_win_state *s, double *out, uint64_t *out_valid, const double *x,
+                      const uint64_t *xv, size_t m)
+{
+    const size_t nw = (m + 63) >> 6;
+    const uint64_t tail = (m & 63) ? (UINT64_C(1) << (m & 63)) - 1 : ~UINT64_C(0);
+    int all = 1, none = 1;
+    for (size_t w = 0; w < nw; w++) {
+        const uint64_t full = w + 1 == nw ? tail : ~UINT64_C(0);
+        const uint64_t b = xv[w] & full;
+        all &= b == full;
+        none &= b == 0;
+    }
+    if (all) { /* every row is an observation */
+        run_rows(s, out, out_valid, x, NULL, m);
+        return;
+    }
+    if (none) { /* no observation: the state does not move */
+        if (out) {
+            memset(out, 0, m * sizeof(double));
+            memset(out_valid, 0, nw * sizeof(uint64_t));
+        }
+        return;
+    }
+    double *cx = s->obs_x;
+    size_t k = 0;
+    for (size_t i = 0; i < m; i++) { /* branch-free compaction */
+        cx[k] = x[i];
+        k += (size_t)((xv[i >> 6] >> (i & 63)) & 1);
+    }
+    if (!out) {
+        run_rows(s, NULL, NULL, cx, NULL, k);
+        return;
+    }
+    const double *co = s->obs_out;
+    const uint64_t *cok = s->obs_ok;
+    run_rows(s, s->obs_out, s->obs_ok, cx, NULL, k);
+    /* scatter: row i takes result j (the j-th observation) when it is valid;
+     * k < m here, so co[j] stays inside the buffer */
+    size_t j = 0;
+    for (size_t w = 0; w < nw; w++) {
+        const size_t len = w + 1 == nw ? m - (w << 6) : 64;
+        const uint64_t vb = xv[w];
+        uint64_t word = 0;
+        for (size_t b = 0; b < len; b++) {
+            const size_t i = (w << 6) + b;
+            const uint64_t v = (vb >> b) & 1;
+            const uint64_t ok = v & (cok[j >> 6] >> (j & 63));
+            out[i] = v ? co[j] : 0.0;
+            word |= ok << b;
+            j += (size_t)v;
+        }
+        out_valid[w] = word;
+    }
+}
+
+static void run(blawk_win_state *s, double *out, uint64_t *out_valid, const double *x,
+                const uint64_t *xv, size_t n)
+{
+    if (!s || n == 0 || !x)
+        return;
+    if (out && !out_valid)
+        return;
+    if (!s->obs || !xv) { /* without a bitmap every row is an observation */
+        run_rows(s, out, out_valid, x, xv, n);
+        return;
+    }
+    for (size_t off = 0; off < n; off += BLAWK_BLOCK) {
+        const size_t m = n - off < BLAWK_BLOCK ? n - off : BLAWK_BLOCK;
+        obs_piece(s, out ? out + off : NULL, out ? out_valid + off / 64 : NULL, x + off,
+                  xv + off / 64, m);
     }
 }
 

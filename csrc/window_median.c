@@ -20,11 +20,25 @@
  * sifts, and the heap sizes never change.
  * All are O(log w).  Sequential by nature, so one portable implementation
  * serves every ISA.
+ *
+ * Order: every comparison puts -0.0 below +0.0 (IEEE 754-2019 totalOrder on
+ * the non-NaN values the heaps hold, as the window min/max do).  Values equal
+ * in that order have equal bits, so the tops -- and the median -- depend only
+ * on the window's values, never on the order they arrived in or the heap
+ * layout that history left.  With IEEE `<` the two zeros tie and a window
+ * holding both could give -0.0 in one pass and +0.0 in a state warmed up on a
+ * halo (a thread's), breaking "same bits from any first row".
  */
 #include <math.h>
 #include <stdlib.h>
 
 #include "kernels/window.h"
+
+/* a < b with -0.0 < +0.0 (a, b never NaN) */
+static inline int lt(double a, double b)
+{
+    return a < b || (a == b && signbit(a) && !signbit(b));
+}
 
 blawk_status blawk_win_medheap_init(blawk_win_medheap *h, int64_t capacity)
 {
@@ -61,7 +75,7 @@ static void lo_up(blawk_win_medheap *h, const double *v, int64_t i)
     double x = v[s];
     while (i > 0) {
         int64_t p = (i - 1) >> 1;
-        if (!(v[a[p]] < x))
+        if (!lt(v[a[p]], x))
             break;
         a[i] = a[p];
         h->pos[a[i]] = i + 1;
@@ -79,9 +93,9 @@ static void lo_down(blawk_win_medheap *h, const double *v, int64_t i)
         int64_t c = 2 * i + 1;
         if (c >= n)
             break;
-        if (c + 1 < n && v[a[c]] < v[a[c + 1]])
+        if (c + 1 < n && lt(v[a[c]], v[a[c + 1]]))
             c++;
-        if (!(x < v[a[c]]))
+        if (!lt(x, v[a[c]]))
             break;
         a[i] = a[c];
         h->pos[a[i]] = i + 1;
@@ -98,7 +112,7 @@ static void hi_up(blawk_win_medheap *h, const double *v, int64_t i)
     double x = v[s];
     while (i > 0) {
         int64_t p = (i - 1) >> 1;
-        if (!(x < v[a[p]]))
+        if (!lt(x, v[a[p]]))
             break;
         a[i] = a[p];
         h->pos[a[i]] = -(i + 1);
@@ -116,9 +130,9 @@ static void hi_down(blawk_win_medheap *h, const double *v, int64_t i)
         int64_t c = 2 * i + 1;
         if (c >= n)
             break;
-        if (c + 1 < n && v[a[c + 1]] < v[a[c]])
+        if (c + 1 < n && lt(v[a[c + 1]], v[a[c]]))
             c++;
-        if (!(v[a[c]] < x))
+        if (!lt(v[a[c]], x))
             break;
         a[i] = a[c];
         h->pos[a[i]] = -(i + 1);
@@ -175,7 +189,7 @@ static void rebalance(blawk_win_medheap *h, const double *v)
 
 void blawk_win_medheap_insert(blawk_win_medheap *h, const double *v, int64_t slot)
 {
-    if (h->nlo == 0 || v[slot] <= v[h->lo[0]])
+    if (h->nlo == 0 || !lt(v[h->lo[0]], v[slot]))
         lo_push(h, v, slot);
     else
         hi_push(h, v, slot);
@@ -212,19 +226,19 @@ void blawk_win_medheap_replace(blawk_win_medheap *h, const double *v, int64_t sl
 {
     int64_t p = h->pos[slot];
     if (p > 0) {
-        if (v[slot] > old)
+        if (lt(old, v[slot]))
             lo_up(h, v, p - 1);
         else
             lo_down(h, v, p - 1);
     } else {
-        if (v[slot] < old)
+        if (lt(v[slot], old))
             hi_up(h, v, -p - 1);
         else
             hi_down(h, v, -p - 1);
     }
     /* only the changed value can have crossed over: it is now one of the two
      * tops, and swapping the tops restores lo <= hi */
-    if (h->nhi > 0 && v[h->hi[0]] < v[h->lo[0]]) {
+    if (h->nhi > 0 && lt(v[h->hi[0]], v[h->lo[0]])) {
         int64_t a = h->lo[0], b = h->hi[0];
         h->lo[0] = b;
         h->hi[0] = a;

@@ -146,6 +146,8 @@ def test_set_threads() -> None:
     blawk.registry.lookup("wzs").call([X * 3 + 1], {"window": 1500}),
     blawk.registry.lookup("ft-zscore").call([X.dlog(2)], {"window": 64}),
     blawk.registry.lookup("mkurt").call([X], {"window": 33}),
+    # observation-mode windows run on one thread: same bits whatever is asked
+    blawk.registry.lookup("mstd").call([X.dlog(1)], {"window": 20, "obs": True}),
 ])
 def test_threads_bit_identical(isa: str, expr: Expr) -> None:
     n = 70 * B + 123  # enough blocks for two threads
@@ -207,12 +209,15 @@ def graphs(draw: st.DrawFn) -> Expr:
             op = blawk.registry.lookup(draw(st.sampled_from("+-*/")))
             e = op.call([a, k] if draw(st.booleans()) else [k, a])
         elif kind == "lag":
-            e = blawk.dlog(a, draw(st.sampled_from([0, 1, 2, 64, B + 1])))
+            e = blawk.dlog(a, draw(st.sampled_from([0, 1, 2, 64, B + 1])),
+                           obs=draw(st.booleans()))
         elif kind == "window":
             op = blawk.registry.lookup(draw(st.sampled_from(
-                ["mavg", "mstd", "msum", "mmax", "mmin", "mmed", "wzs", "ft-mean"])))
+                ["mavg", "mstd", "msum", "mmax", "mmin", "mmed", "wzs", "ft-mean", "mcount",
+                 "ft-zscore"])))
             w = draw(st.sampled_from([1, 3, 20, B + 2]))
-            e = op.call([a], {"window": w, "min_periods": draw(st.sampled_from([None, 1, 2]))})
+            e = op.call([a], {"window": w, "min_periods": draw(st.sampled_from([None, 1, 2])),
+                              "obs": draw(st.booleans())})
         elif kind == "scan":
             op = draw(st.sampled_from(["cumsum", "cummax", "cs1", "ema", "locf"]))
             kw = {"alpha": 0.3} if op == "ema" else {}

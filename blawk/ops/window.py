@@ -5,6 +5,25 @@ The window of row i is the last `window` rows (past-only forms, the seed's
 full window (pandas' rule: no statistic from a partial window unless asked);
 a window with fewer valid values is null.  Variance-like ops default to the
 sample (ddof 1) except q's ``mdev``/``mvar``, which are population (ddof 0).
+
+Observation mode (``:obs t``, every window op and ``ur``): the window counts
+*valid observations* only -- the window of a valid row i is its last `window`
+valid values, however far back (past-only: the `window` valid values before
+i), the "business-day" semantics of the lags' ``:obs t``.  Null rows do not
+advance the window and their result is null (``mcount`` included).  At the
+valid rows the result is bit-identical to the op on the column compressed to
+its valid rows, scattered back (``(mavg x 2 :obs t)`` in the language):
+
+    >>> from blawk import Column
+    >>> x = Column([1.0, None, 3.0, None, 5.0])
+    >>> x.mavg(2, obs=True).to_list()
+    [None, None, 2.0, None, 4.0]
+    >>> x.mavg(2).to_list()
+    [None, None, None, None, None]
+
+A program with an observation-mode window runs on one thread (like
+observation-mode lags): the observations before a thread's range can lie
+arbitrarily far back.
 """
 
 from __future__ import annotations
@@ -24,6 +43,7 @@ from ..registry import (
     lookup,
     register,
 )
+from .lag import check_flag
 
 _MAX_WINDOW = 2**31 - 1
 
@@ -34,6 +54,11 @@ def check_window(op: str, param: str, v: Any) -> int:
     if w > _MAX_WINDOW:
         raise BadParameter(f"{param} must be at most {_MAX_WINDOW}, got {w}", op=op)
     return w
+
+
+_OBS = Param("obs", False, check_flag,
+             "window over valid observations (null rows skipped) instead of rows",
+             keyword_only=True)
 
 
 def _mp_default(params: dict[str, Any]) -> dict[str, Any]:
@@ -50,10 +75,12 @@ def _window(name: str, kind: str, doc: str, example: str, result: Any,
                     "valid values needed for a result (default: window)")]
     if ddof is not None:
         params.append(Param("ddof", ddof, check_ddof, "0 = population, 1 = sample"))
+    params.append(_OBS)
     register(OpSpec(name=name, kind="window", operands=("x",), params=tuple(params), doc=doc,
                     example=example, example_result=result, aliases=aliases,
                     prepare=_mp_default,
-                    null_rule="skips nulls; null where fewer than min_periods valid values"))
+                    null_rule="skips nulls; null where fewer than min_periods valid values "
+                              "(:obs t: also at null rows)"))
     register_lowering(name, ("window", kind, past))
 
 
@@ -72,7 +99,8 @@ _window("mmin", "min", "Moving minimum (monotonic deque).", f"(mmin {_X} :window
         [None, 1.0, 2.0, 3.0, 4.0])
 _window("mmax", "max", "Moving maximum (monotonic deque).", f"(mmax {_X} :window 2)",
         [None, 2.0, 3.0, 4.0, 5.0])
-_window("mcount", "count", "Valid values in the window (never null).",
+_window("mcount", "count", "Valid values in the window (never null; with :obs t null at null "
+        "rows).",
         "(mcount (column 1 nil 3) :window 2)", [1.0, 1.0, 1.0])
 _window("mmed", "median", "Moving median (O(log w) per row).", f"(mmed {_X} :window 3)",
         [None, None, 2.0, 3.0, 4.0], aliases=("mmedian",))
@@ -92,17 +120,17 @@ _window("ft-zscore", "zscore", "Past-only z-score: (x - mean of the window befor
 _UR_SCALE = 100.0 * math.sqrt(252.0)
 
 
-def _ur(x: Expr, window: int, min_periods: int | None) -> Any:
+def _ur(x: Expr, window: int, min_periods: int | None, obs: bool) -> Any:
     mstd = lookup("mstd")
     assert mstd is not None
-    sd = mstd.call([x], {"window": window, "min_periods": min_periods})
+    sd = mstd.call([x], {"window": window, "min_periods": min_periods, "obs": obs})
     return lookup("/").call([x, lookup("*").call([sd, _UR_SCALE], {})], {})  # type: ignore
 
 
 register(OpSpec(
     name="ur", kind="composite", operands=("x",),
     params=(Param("window", 250, check_window, "rows in the volatility window"),
-            Param("min_periods", None, check_opt_pos_int, "default: window")),
+            Param("min_periods", None, check_opt_pos_int, "default: window"), _OBS),
     expand=_ur,
     doc="Unit-risk scaling, the seed's position sizing: x / (100 * sqrt(252) * mstd(x)).",
     example="(ur (column 1 -1 1) :window 2)",

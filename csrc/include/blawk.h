@@ -177,7 +177,7 @@ typedef enum blawk_opcode {
     /* ops with a kernel state object carried across blocks (csrc/kernels/window.h,
      * scan.h, reduce.h); `kind` picks the kernel */
     BLAWK_OP_WINDOW,           /* dst = rolling `kind` of a, window `lag`, min_periods `arg`,
-                                  ddof = BLAWK_DDOF(flags), BLAWK_F_PAST_ONLY */
+                                  ddof = BLAWK_DDOF(flags), BLAWK_F_PAST_ONLY, BLAWK_F_OBS */
     BLAWK_OP_SCAN,             /* dst = cumulative `kind` of a (alpha = imm, limit = arg) */
     BLAWK_OP_REDUCE,           /* SCALAR register dst = reduction `kind` of a (and b when
                                   BLAWK_F_TWO_INPUTS), ddof = BLAWK_DDOF(flags), q = imm */
@@ -225,7 +225,9 @@ typedef struct blawk_instr {
 #define BLAWK_F_PAST_ONLY 2    /* WINDOW: the window excludes the current row */
 #define BLAWK_F_TWO_INPUTS 4   /* REDUCE: reads a and b (cov, cor, wsum, wavg) */
 #define BLAWK_F_OBS 8          /* DIFF/RATIO/SHIFT: lag over valid observations ("business
-                                  days"): a[i-lag] is the lag-th valid value before i */
+                                  days"): a[i-lag] is the lag-th valid value before i;
+                                  WINDOW: the window holds the last `lag` valid values
+                                  (null rows are skipped and give null) */
 #define BLAWK_DDOF(flags) (((flags) >> 8) & 0xff)
 #define BLAWK_F_DDOF(d) ((int32_t)(d) << 8)
 
@@ -269,9 +271,10 @@ typedef struct blawk_run_opts {
 /*
  * blawk_vm_run with scalar registers and threads.  Programs that use scalar
  * registers need opts with both arrays.  Results are bit-identical whatever
- * the thread count: stages with sequential state (scans, windows) run on one
- * thread, lags of computed registers warm up on the block before a thread's
- * range, and reductions merge per-block partials in block order.
+ * the thread count: stages with state that runs from row 0 (scans,
+ * observation-mode lags and windows) run on one thread, windows and lags of
+ * computed registers warm up on the rows before a thread's range, and
+ * reductions merge per-block partials in block order.
  */
 blawk_status blawk_vm_exec(const blawk_program *p, const blawk_col *inputs, blawk_col *outputs,
                            size_t n, const blawk_run_opts *opts);

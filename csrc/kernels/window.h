@@ -17,6 +17,14 @@
  *   - results must stay accurate where naive running sums fail (windows over
  *     1e9+{1,2,3} give std 1.0).
  * The value written under a null output slot is unspecified (write 0.0).
+ *
+ * Observation mode (params.obs): the state sees the valid rows only.  A null
+ * row does not enter the window and its output is null; the window of a valid
+ * row is its last `window` valid observations (past_only: the `window` valid
+ * observations before it), however far back they lie.  The results at the
+ * valid rows are bit-identical to running the ordinary op over the column
+ * compressed to its valid rows (so min_periods, the segments and first_row
+ * count observations, not rows).
  */
 #ifndef BLAWK_WINDOW_H
 #define BLAWK_WINDOW_H
@@ -52,7 +60,12 @@ typedef struct blawk_win_params {
                               from its start).  A thread that starts at row r
                               creates its state with first_row = r - window
                               (or 0), feeds rows [first_row, r) and gets the
-                              same bits as a single pass over the column. */
+                              same bits as a single pass over the column.
+                              In observation mode: the observation number (the
+                              count of valid rows before it) of the first valid
+                              row this state will see. */
+    int32_t obs;           /* 1: observation mode, the window counts valid rows
+                              only (see above) */
 } blawk_win_params;
 
 typedef struct blawk_win_state blawk_win_state;

@@ -778,7 +778,9 @@ def explain(expr: Expr | list[Expr]) -> str:
                 kind = next(k for k, v in RED_KINDS.items() if v == ins[6])
                 text = f"s{dst} = reduce {kind} r{a}" + (f" r{b}" if flg & _core.F_TWO_INPUTS
                                                          else "")
-            elif op in ("add", "sub", "mul", "div"):
+            elif op == "where":
+                text = f"r{dst} = where r{a} r{b} r{ins[8]}"
+            elif op in _BINARY.values():
                 text = f"r{dst} = {op} r{a} r{b}"
             elif op.endswith("_s"):
                 operand = f"s{b}" if flg & _core.F_SREG else repr(imm)

@@ -299,7 +299,8 @@ def test_business_days_from_a_calendar_mask() -> None:
     t = Table({"px": 100 + np.cumsum(rng.standard_normal(n))}, index=days)
     wd = weekdays(t)
     px = t.column("px")
-    masked = blawk.where(wd, px, blawk.Column([None] * n))
+    masked = blawk.masked(px, wd)
+    assert masked.equals(blawk.where(wd, px, blawk.Column([None] * n)))
     assert masked.null_count == int((wd.values == 0).sum())
     got = masked.mavg(5, obs=True)
     trading = t.filter(wd).column("px").mavg(5)
@@ -311,3 +312,24 @@ def test_business_days_from_a_calendar_mask() -> None:
     i = int(mondays[2])
     want = np.mean(px.values[[i - 6, i - 5, i - 4, i - 3, i]])
     assert got.to_list()[i] == pytest.approx(want, rel=1e-14)
+
+
+def test_masked_semantics_and_language() -> None:
+    """masked: x where the mask is true, null where it is false, NaN or null
+    (and where x is null); x's NaN and -0.0 pass through unchanged.  From the
+    language, the business-day return is one fused pass."""
+    x = blawk.Column([1.0, None, 3.0, float("nan"), -0.0, 5.0, 6.0])
+    m = blawk.Column([1.0, 1.0, 0.0, 1.0, 1.0, float("nan"), None])
+    got = blawk.masked(x, m)
+    assert got.is_valid().tolist() == [True, False, False, True, True, False, False]
+    assert np.isnan(got.values[3]) and np.signbit(got.values[4]) and got.values[4] == 0.0
+    assert got.values[0] == 1.0
+    days = np.arange(np.datetime64("2024-03-01"), np.datetime64("2024-04-01"))
+    px = 100 + np.arange(len(days), dtype=float) ** 1.5
+    t = Table({"px": px}, index=days)
+    res = blawk.eval("(dlog (masked px (weekdays tbl)) 1 :obs t)", tbl=t, px=t.column("px"))
+    keep = weekdays(t).values == 1
+    want = np.diff(np.log(px[keep]))
+    vals = res.values[keep][1:]
+    assert res.is_valid()[~keep].sum() == 0 and res.is_valid()[keep][1:].all()
+    np.testing.assert_allclose(vals, want, rtol=1e-15)

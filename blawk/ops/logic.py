@@ -74,3 +74,27 @@ register(OpSpec(name="where", kind="map", operands=("cond", "a", "b"), aliases=(
                     "or the chosen side is null.",
                 example="(where (column 1 0) (column 10 20) (column 30 40))",
                 example_result=[10.0, 40.0]))
+
+
+def _masked(x: Any, m: Any) -> Any:
+    from ..registry import lookup
+
+    def op(name: str, *args: Any) -> Any:
+        spec = lookup(name)
+        assert spec is not None
+        return spec.call(list(args), {})
+
+    # x * NaN is NaN in every row (null where x is null), so nan->null of it
+    # is a column of nulls as long as x: the "else" side of the where
+    nothing = op("nan->null", op("*", x, float("nan")))
+    return op("where", m, x, nothing)
+
+
+register(OpSpec(name="masked", kind="composite", operands=("x", "mask"), expand=_masked,
+                python_name="masked",
+                doc="x where mask is true (not 0, not NaN), null elsewhere and where mask "
+                    "is null: how calendar masks make rows skippable, e.g. "
+                    "(dlog (masked px (weekdays t)) 1 :obs t) for business-day returns.",
+                example="(masked (column 1 2 3) (column 1 0 1))",
+                example_result=[1.0, None, 3.0],
+                null_rule="null where mask is false or null, or x is null"))

@@ -317,7 +317,7 @@ blawk_status blawk_red_partial(blawk_red_state *part, const double *x, const uin
             if (w == nw - 1 && (n & 63))
                 b &= (UINT64_C(1) << (n & 63)) - 1;
             words[w] = b;
-            cnt += popcount64(b);
+            cnt += b == ~UINT64_C(0) ? 64 : popcount64(b);
         }
         if (cnt == 0)
             return BLAWK_OK;

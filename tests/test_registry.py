@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 
@@ -13,7 +14,11 @@ from blawk.registry import OPS, lookup, names
 
 
 @pytest.mark.parametrize("name", sorted(OPS))
-def test_doc_example_runs(name: str) -> None:
+def test_doc_example_runs(name: str, tmp_path, monkeypatch) -> None:
+    # the I/O examples write relative paths: run them in a fresh directory
+    # that sees the sample data (examples/data) where the examples read it
+    (tmp_path / "examples").symlink_to(Path(__file__).resolve().parents[1] / "examples")
+    monkeypatch.chdir(tmp_path)
     spec = OPS[name]
     assert spec.doc and spec.example.startswith("(")
     got = blawk.eval(spec.example)

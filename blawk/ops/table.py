@@ -119,7 +119,7 @@ register(OpSpec(
     doc="Write a table as CSV and return the path: shortest round-trip floats (the same bits "
         "read back), -0, inf, -inf and nan kept, nulls as NA; written to a temporary file and "
         "renamed, so a failure never leaves a partial file.",
-    example=f'(col (load-csv (save {HEAD3} "/tmp/blawk-example-prices.csv")) "px")',
+    example=f'(col (load-csv (save {HEAD3} "blawk-example-prices.csv")) "px")',
     example_result=[100.5514, 102.6145, 100.0253], null_rule="nulls written as the null token",
     python_name="save_csv", aliases=("save-csv",),
 ))
@@ -127,7 +127,7 @@ register(OpSpec(
     name="load-parquet", kind="structural", operands=("path",), impl=_load_parquet,
     doc="Read a Parquet file into a table (index restored from blawk's metadata, pandas' "
         "metadata or a first date/timestamp column).",
-    example=f'(col (load-parquet (save-parquet {HEAD3} "/tmp/blawk-example-prices.parquet")) '
+    example=f'(col (load-parquet (save-parquet {HEAD3} "blawk-example-prices.parquet")) '
             f'"es")',
     example_result=[2018.3517, 2035.2804, 2042.6664], null_rule="Parquet nulls are nulls",
     python_name="load_parquet",
@@ -136,14 +136,14 @@ register(OpSpec(
     name="save-parquet", kind="structural", operands=("table", "path"), impl=_save_parquet,
     doc="Write a table as Parquet (index first, values bit for bit) and return the path; "
         "atomic like save.",
-    example=f'(save-parquet {HEAD3} "/tmp/blawk-example-prices.parquet")',
+    example=f'(save-parquet {HEAD3} "blawk-example-prices.parquet")',
     example_result=None, null_rule="nulls stored as Parquet nulls", python_name="save_parquet",
 ))
 register(OpSpec(
     name="load-splayed", kind="structural", operands=("path",), impl=_load_splayed,
     doc="Open a splayed table (a directory with one raw little-endian file per column, its "
         "validity bitmap and a schema) memory-mapped: no copies, only touched pages are read.",
-    example=f'(col (load-splayed (save-splayed {HEAD3} "/tmp/blawk-example-prices")) "ty")',
+    example=f'(col (load-splayed (save-splayed {HEAD3} "blawk-example-prices")) "ty")',
     example_result=[124.276, 123.9775, 124.1144], null_rule="validity bitmaps are kept",
     python_name="load_splayed",
 ))
@@ -151,7 +151,7 @@ register(OpSpec(
     name="save-splayed", kind="structural", operands=("table", "path"), impl=_save_splayed,
     doc="Write a table as a splayed directory and return its path; written under a temporary "
         "name and renamed into place (an existing splayed table there is replaced).",
-    example=f'(save-splayed {HEAD3} "/tmp/blawk-example-prices")',
+    example=f'(save-splayed {HEAD3} "blawk-example-prices")',
     example_result=None, null_rule="validity bitmaps are written", python_name="save_splayed",
 ))
 

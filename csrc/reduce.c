@@ -596,10 +596,12 @@ void blawk_red_result(const blawk_red_state *s, double *value, int *valid)
             r = -1.0;
         break;
     case BLAWK_RED_SKEW:
-        /* pandas: n sqrt(n-1) / (n-2) * m3 / m2^1.5, 0 if m2 == 0 */
+        /* pandas: n sqrt(n-1) / (n-2) * m3 / m2^1.5; no spread (m2 == 0, a
+         * constant column) is 0/0 = NaN, as pandas >= 3.1 and the rolling
+         * skew give */
         ok = s->n >= 3;
         if (s->m2 == 0.0)
-            r = 0.0;
+            r = NAN;
         else
             r = (n * sqrt(n - 1.0) / (n - 2.0)) * (s->m3 / (s->m2 * sqrt(s->m2)));
         break;
@@ -608,7 +610,7 @@ void blawk_red_result(const blawk_red_state *s, double *value, int *valid)
         ok = s->n >= 4;
         const double den = (n - 2.0) * (n - 3.0) * (s->m2 * s->m2);
         if (den == 0.0) {
-            r = 0.0;
+            r = NAN; /* no spread: 0/0, as for skew */
         } else {
             const double num = n * (n + 1.0) * (n - 1.0) * s->m4;
             const double adj = 3.0 * (n - 1.0) * (n - 1.0) / ((n - 2.0) * (n - 3.0));

@@ -96,6 +96,14 @@ cdef extern from "blawk.h":
     blawk_status blawk_vm_exec(const blawk_program *p, const blawk_col *inputs,
                                blawk_col *outputs, size_t n, const blawk_run_opts *opts) nogil
 
+    ctypedef enum blawk_join_kind:
+        BLAWK_JOIN_ASOF
+        BLAWK_JOIN_EXACT
+    blawk_status blawk_join_rows(const int64_t *keys, size_t n, const int64_t *find, size_t m,
+                                 blawk_join_kind kind, int threads, int64_t *out,
+                                 size_t *n_missing) nogil
+    size_t blawk_i64_unsorted_at(const int64_t *x, size_t n) nogil
+
 cdef extern from "kernels/kernels.h":
     ctypedef void (*blawk_unary_fn)(double *out, const double *a, size_t n) noexcept nogil
     ctypedef void (*blawk_binary_fn)(double *out, const double *a, const double *b, size_t n) noexcept nogil
@@ -174,7 +182,7 @@ cdef class _PoolBuffer:
 
     def __cinit__(self, size_t count, str kind):
         self.itemsize = 8
-        self.fmt = b"d" if kind == "d" else b"Q"
+        self.fmt = b"d" if kind == "d" else b"q" if kind == "q" else b"Q"
         self.nbytes = count * 8
         self.ptr = blawk_pool_get(self.nbytes)
         if self.ptr == NULL:
@@ -203,8 +211,8 @@ cdef class _PoolBuffer:
 
 
 def empty(size_t count, str kind="d"):
-    """A new 64-byte aligned array of `count` float64 ("d") or uint64 ("Q")
-    values, uninitialised, from the buffer pool."""
+    """A new 64-byte aligned array of `count` float64 ("d"), uint64 ("Q") or
+    int64 ("q") values, uninitialised, from the buffer pool."""
     return np.asarray(_PoolBuffer(count, kind))
 
 
@@ -565,6 +573,40 @@ def kernel_lag1(str name, const double[::1] a, double prev, str isa):
         with nogil:
             f(&o[0], &a[0], prev, n)
     return out
+
+
+def join_rows(const int64_t[::1] keys, const int64_t[::1] find, bint exact=False,
+              int threads=1):
+    """Row matching for the joins (csrc/join.c): for each find[j], the last row
+    of the sorted `keys` with key <= find[j] (exact: == find[j]), -1 if none.
+
+    Returns (int64 positions from the buffer pool, number of -1s).  `keys`
+    must be sorted ascending (see unsorted_at); `find` may be in any order.
+    """
+    cdef size_t n = keys.shape[0]
+    cdef size_t m = find.shape[0]
+    out = np.asarray(_PoolBuffer(m, "q"))
+    cdef int64_t[::1] o = out
+    cdef size_t missing = 0
+    cdef blawk_status st
+    cdef blawk_join_kind kind = BLAWK_JOIN_EXACT if exact else BLAWK_JOIN_ASOF
+    cdef const int64_t *kp = &keys[0] if n else NULL
+    cdef const int64_t *fp = &find[0] if m else NULL
+    cdef int64_t *op = &o[0] if m else NULL
+    with nogil:
+        st = blawk_join_rows(kp, n, fp, m, kind, threads, op, &missing)
+    _check(st, "join_rows")
+    return out, missing
+
+
+def unsorted_at(const int64_t[::1] x):
+    """The first row of x smaller than the row before it, or 0 if x is sorted."""
+    cdef size_t n = x.shape[0]
+    cdef size_t r = 0
+    if n >= 2:
+        with nogil:
+            r = blawk_i64_unsorted_at(&x[0], n)
+    return r
 
 
 # Kernel families with carried state have their testing entry points in their

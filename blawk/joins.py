@@ -20,9 +20,15 @@ lj         left        right      the last right row with key == k
   index is compared with a timestamp index at midnight UTC.
 - The lookup side must be sorted by key (ascending; duplicates allowed, the
   last one wins): otherwise a BadParameter naming the first row out of order,
-  unless ``sort=True`` (a stable sort first, O(m log m)).  The driving side may
-  be in any order.  Each driving key is a binary search (numpy searchsorted),
-  and the gathers are linear.
+  unless ``sort=True`` (a stable sort first, O(n log n)).  The driving side may
+  be in any order.
+- Cost, for n lookup and m driving rows: the rows are matched in C
+  (``blawk_join_rows``, csrc/join.c) with the GIL released.  Sorted driving
+  keys take one linear merge, O(n + m), galloping over the lookup keys when
+  the driving side is much shorter, O(m log(n/m)); a driving key smaller than
+  the one before it costs a binary search, O(log n), so an unsorted driving
+  side is O(m log n).  Big driving sides are split over ``blawk.get_threads()``
+  threads (the same rows for any count).  Then one linear gather per column.
 
 Example:
     >>> import numpy as np
@@ -45,6 +51,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _core
 from .column import Column
 from .errors import BadParameter, TypeMismatch
 from .table import Table, take
@@ -69,19 +76,20 @@ def _keys(driving: Table, lookup: Table) -> tuple[np.ndarray, np.ndarray]:
             a = a * _NS_PER_DAY
         else:
             b = b * _NS_PER_DAY
-    return a, b
+    return _i64(a), _i64(b)
+
+
+def _i64(keys: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(keys, dtype=np.int64)
 
 
 def _sorted_lookup(op: str, side: str, lookup: Table, keys: np.ndarray, sort: bool
                    ) -> tuple[np.ndarray, np.ndarray | None]:
     """(sorted keys, the permutation that sorted them or None)."""
-    if len(keys) < 2:
-        return keys, None
-    down = keys[1:] < keys[:-1]
-    if not down.any():
+    i = _core.unsorted_at(keys)
+    if not i:
         return keys, None
     if not sort:
-        i = int(np.argmax(down)) + 1
         from .table import format_index
 
         a, b = format_index(lookup.index[i - 1 : i + 1], lookup.index_kind)  # type: ignore
@@ -94,72 +102,30 @@ def _sorted_lookup(op: str, side: str, lookup: Table, keys: np.ndarray, sort: bo
     return keys[perm], perm
 
 
-_CHUNK = 4096
-_PARALLEL_MIN = 1 << 16
+def _threads() -> int:
+    from .planner import get_threads
+
+    return get_threads()
 
 
 def search_right(haystack: np.ndarray, needles: np.ndarray) -> np.ndarray:
-    """np.searchsorted(haystack, needles, side="right"), faster for big sorted needles.
+    """np.searchsorted(haystack, needles, side="right") for a sorted int64 haystack.
 
-    Sorted needles are searched in chunks of 4096, each within the slice of
-    the haystack that its first and last needle bound (a shallower, cache-
-    resident search), the chunks spread over threads (numpy releases the GIL).
+    The joins' C kernel (csrc/join.c): one merge for sorted needles, a binary
+    search for each needle smaller than the one before it; threaded.
     """
-    m = len(needles)
-    if m < _PARALLEL_MIN or len(haystack) < _CHUNK or (needles[1:] < needles[:-1]).any():
-        return np.searchsorted(haystack, needles, side="right")
-    out = np.empty(m, dtype=np.intp)
-    starts = np.arange(0, m, _CHUNK)
-    ends = np.minimum(starts + _CHUNK, m)
-    lo = np.searchsorted(haystack, needles[starts], side="right").tolist()
-    hi = np.searchsorted(haystack, needles[ends - 1], side="right").tolist()
-    bounds = list(zip(starts.tolist(), ends.tolist(), lo, hi, strict=True))
-
-    def run(part: list[tuple[int, int, int, int]]) -> None:
-        for s, e, a, b in part:
-            seg = out[s:e]
-            seg[:] = np.searchsorted(haystack[a:b], needles[s:e], side="right")
-            seg += a
-
-    workers = min(_threads(), len(bounds))
-    if workers <= 1:
-        run(bounds)
-        return out
-    step = -(-len(bounds) // workers)
-    parts = [bounds[i : i + step] for i in range(0, len(bounds), step)]
-    list(_pool().map(run, parts))
-    return out
+    pos, _ = _core.join_rows(_i64(haystack), _i64(needles), False, _threads())
+    pos += 1
+    return pos
 
 
-def _threads() -> int:
-    import os
-
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
-
-
-_POOL: Any = None
-
-
-def _pool() -> Any:
-    global _POOL
-    if _POOL is None:
-        from concurrent.futures import ThreadPoolExecutor
-
-        _POOL = ThreadPoolExecutor(max_workers=_threads(), thread_name_prefix="blawk-join")
-    return _POOL
-
-
-def _gather(lookup: Table, pos: np.ndarray) -> dict[str, Column]:
-    """The lookup table's columns at rows `pos` (-1 = not found: null)."""
+def _gather(lookup: Table, pos: np.ndarray, nmiss: int) -> dict[str, Column]:
+    """The lookup table's columns at rows `pos` (-1 = not found: null; nmiss of them)."""
     from .column import aligned_empty, pack_validity
 
-    miss = pos < 0
-    nmiss = int(np.count_nonzero(miss))
+    miss = pos < 0 if nmiss else None
     safe = np.maximum(pos, 0) if nmiss else pos
-    miss_ok = ~miss if nmiss else None
+    miss_ok = ~miss if miss is not None else None
     out: dict[str, Column] = {}
     for name, col in lookup.items():
         if len(col) == 0:
@@ -167,7 +133,7 @@ def _gather(lookup: Table, pos: np.ndarray) -> dict[str, Column]:
             continue
         vals = aligned_empty(len(pos))
         np.take(col.values, safe, out=vals)
-        if nmiss:
+        if miss is not None:
             vals[miss] = 0.0
         if col.validity is None:
             if miss_ok is None:
@@ -198,16 +164,10 @@ def _join(op: str, left: Table, right: Table, driving_is_right: bool, asof: bool
     dkeys, lkeys = _keys(driving, lookup)
     lkeys, perm = _sorted_lookup(op, "left" if driving_is_right else "right", lookup, lkeys,
                                  sort)
-    pos = search_right(lkeys, dkeys) - 1
-    if not asof and len(lkeys):
-        hit = pos >= 0
-        hit[hit] = lkeys[pos[hit]] == dkeys[hit]
-        pos[~hit] = -1
-    elif not len(lkeys):
-        pos = np.full(len(dkeys), -1, dtype=np.intp)
+    pos, nmiss = _core.join_rows(lkeys, dkeys, not asof, _threads())
     if perm is not None:
-        pos = np.where(pos >= 0, perm[np.maximum(pos, 0)], -1)
-    found = _gather(lookup, pos)
+        pos = perm[pos] if not nmiss else np.where(pos >= 0, perm[np.maximum(pos, 0)], -1)
+    found = _gather(lookup, pos, nmiss)
     kept: dict[str, Column] = dict(driving.items())
     lcols, rcols = (found, kept) if driving_is_right else (kept, found)
     clash = set(lcols) & set(rcols)

@@ -292,6 +292,41 @@ blawk_status blawk_program_may_null_s(const blawk_program *p,
                                       const uint8_t *inputs_nullable,
                                       const uint8_t *scalars_valid, uint8_t *out);
 
+/* ------------------------------------------------------------------------ */
+/* Joins: row matching on int64 keys (csrc/join.c)                          */
+/* ------------------------------------------------------------------------ */
+
+typedef enum blawk_join_kind {
+    BLAWK_JOIN_ASOF = 0,       /* the last lookup row with key <= the driving key */
+    BLAWK_JOIN_EXACT = 1       /* the last lookup row with key == the driving key */
+} blawk_join_kind;
+
+/*
+ * For every driving key find[j] (j < m), out[j] = the row of the last lookup
+ * key that matches it (see blawk_join_kind), or -1 when there is none.
+ *   keys[n]     the lookup keys, sorted ascending (duplicates allowed; the
+ *               last of equal keys is the one found).  Check with
+ *               blawk_i64_unsorted_at: unsorted keys give unspecified rows
+ *               (never a read outside the arrays).
+ *   find[m]     the driving keys, in any order.  Runs of ascending keys cost
+ *               one linear merge, O(n + m), with galloping when the driving
+ *               side is much shorter (O(m log(n/m))); a key smaller than the
+ *               one before it is a binary search, O(log n).
+ *   threads     <= 1: the calling thread; more split the driving keys (only
+ *               when each thread gets at least 65536).  The results are the
+ *               same for every thread count.
+ *   out[m]      written completely; must not overlap the inputs.
+ *   n_missing   if not NULL, receives the number of -1s written.
+ * BLAWK_ERR_ARG for an unknown kind or a NULL array that has elements.
+ */
+blawk_status blawk_join_rows(const int64_t *keys, size_t n, const int64_t *find, size_t m,
+                             blawk_join_kind kind, int threads, int64_t *out,
+                             size_t *n_missing);
+
+/* The first row i of x[n] with x[i] < x[i - 1] (rows counted from 0), or 0
+ * when x is sorted ascending (duplicates allowed).  0 for n < 2 or x NULL. */
+size_t blawk_i64_unsorted_at(const int64_t *x, size_t n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -54,4 +54,7 @@ const blawk_kernels *blawk_active(void);
 /* Per-ISA table (NULL if the ISA is out of range; availability not checked). */
 const blawk_kernels *blawk_kernels_for(int isa);
 
+/* join_avx2.c: 1 if x[i] < x[i - 1] for some i in [b, e) (b >= 1), else 0. */
+int blawk_any_descent_avx2(const int64_t *x, size_t b, size_t e);
+
 #endif

@@ -106,3 +106,46 @@ def test_big_against_pandas(monkeypatch: pytest.MonkeyPatch) -> None:
     assert np.array_equal(search_right(lk, rk), np.searchsorted(lk, rk, side="right"))
     shuffled = rng.permutation(rk)
     assert np.array_equal(search_right(lk, shuffled), np.searchsorted(lk, shuffled, "right"))
+
+
+def test_big_exact_joins_threads_and_sort() -> None:
+    """Big tables with duplicate keys, an unsorted driving side and misses: mapr and
+    lj against pandas, aj against searchsorted, the same tables for 1 and 2 threads."""
+    import blawk
+
+    rng = np.random.default_rng(8)
+    n = 300_000
+    lk = np.sort(rng.integers(0, 600_000, n))
+    rk = rng.integers(-5, 600_005, n)
+    lv = rng.standard_normal(n)
+    left = Table({"v": lv}, lk, index_kind="timestamp")
+    right = Table({"w": rng.standard_normal(n)}, rk, index_kind="timestamp")
+    last_row = pd.Series(np.arange(n), index=lk).groupby(level=0).last()
+    want = last_row.reindex(rk).to_numpy()  # the last left row of each key, NaN if absent
+    hit = ~np.isnan(want)
+    exact_vals = np.where(hit, lv[np.where(hit, want, 0).astype(np.int64)], np.nan)
+    asof = np.searchsorted(lk, rk, side="right") - 1
+    asof_vals = np.where(asof >= 0, lv[np.maximum(asof, 0)], np.nan)
+    shuffled = rng.permutation(n)
+    left_unsorted = Table({"v": lv[shuffled]}, lk[shuffled], index_kind="timestamp")
+    try:
+        results = []
+        for threads in (1, 2):
+            blawk.set_threads(threads)
+            m = mapr(left, right)
+            assert np.array_equal(m["v"].to_numpy(), exact_vals, equal_nan=True)
+            assert m["v"].null_count == int(np.count_nonzero(~hit))
+            a = aj(left, right)
+            assert np.array_equal(a["v"].to_numpy(), asof_vals, equal_nan=True)
+            j = lj(right, left)
+            assert np.array_equal(j["v"].to_numpy(), exact_vals, equal_nan=True)
+            # sort=True: the stable sort keeps the last of equal keys where it was
+            s = mapr(left_unsorted, right, sort=True)
+            key_rows = pd.Series(lv[shuffled], index=lk[shuffled]).groupby(level=0).last()
+            assert np.array_equal(s["v"].to_numpy(), key_rows.reindex(rk).to_numpy(),
+                                  equal_nan=True)
+            results.append((m, a, j, s))
+        for x, y in zip(results[0], results[1], strict=True):
+            assert x.equals(y)
+    finally:
+        blawk.set_threads(None)

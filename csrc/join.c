@@ -30,9 +30,9 @@
  * Memory safety does not depend on the lookup keys being sorted: every read
  * stays inside [0, n) whatever the data (only the answers would be wrong).
  */
-#include <pthread.h>
 
 #include "blawk.h"
+#include "kernels/fork_join.h"
 #include "kernels/kernels.h"
 
 /* Lookup keys compared per driving key before galloping (4 measured a little
@@ -182,21 +182,7 @@ blawk_status blawk_join_rows(const int64_t *keys, size_t n, const int64_t *find,
                         .j1 = m * (size_t)(t + 1) / (size_t)nthreads,
                         .exact = kind == BLAWK_JOIN_EXACT, .out = out, .missing = 0};
     }
-    if (nthreads == 1) {
-        run_job(&jobs[0]);
-    } else {
-        pthread_t tid[MAX_THREADS];
-        int started[MAX_THREADS] = {0};
-        for (int t = 1; t < nthreads; t++)
-            started[t] = pthread_create(&tid[t], NULL, job_main, &jobs[t]) == 0;
-        run_job(&jobs[0]);
-        for (int t = 1; t < nthreads; t++) {
-            if (started[t])
-                pthread_join(tid[t], NULL);
-            else
-                run_job(&jobs[t]); /* could not start a thread: do its share here */
-        }
-    }
+    blawk_fork_join(job_main, jobs, sizeof jobs[0], nthreads);
     size_t missing = 0;
     for (int t = 0; t < nthreads; t++)
         missing += jobs[t].missing;

@@ -25,11 +25,11 @@
  * far back (and a computed register's validity is only known by running the
  * blocks before), so such programs run on one thread.
  */
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "blawk.h"
+#include "kernels/fork_join.h"
 #include "kernels/kernels.h"
 #include "kernels/logic.h"
 #include "kernels/reduce.h"
@@ -963,21 +963,7 @@ blawk_status blawk_vm_exec(const blawk_program *p, const blawk_col *inputs, blaw
     }
     if (st != BLAWK_OK)
         goto done;
-    if (nthreads == 1) {
-        worker_main(&workers[0]);
-    } else {
-        pthread_t tid[64];
-        int started[64] = {0};
-        for (int t = 1; t < nthreads; t++)
-            started[t] = pthread_create(&tid[t], NULL, worker_main, &workers[t]) == 0;
-        worker_main(&workers[0]);
-        for (int t = 1; t < nthreads; t++) {
-            if (started[t])
-                pthread_join(tid[t], NULL);
-            else
-                worker_main(&workers[t]); /* could not start a thread: do its share here */
-        }
-    }
+    blawk_fork_join(worker_main, workers, sizeof workers[0], nthreads);
     for (int t = 0; t < nthreads && st == BLAWK_OK; t++)
         st = workers[t].st;
 

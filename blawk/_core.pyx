@@ -77,6 +77,7 @@ cdef extern from "blawk.h":
     int BLAWK_F_PAST_ONLY
     int BLAWK_F_TWO_INPUTS
     int BLAWK_F_OBS
+    int BLAWK_F_SCALE
 
     const char *blawk_status_str(blawk_status s)
     int blawk_isa_available(blawk_isa isa)
@@ -150,6 +151,7 @@ F_SREG = BLAWK_F_SREG
 F_PAST_ONLY = BLAWK_F_PAST_ONLY
 F_TWO_INPUTS = BLAWK_F_TWO_INPUTS
 F_OBS = BLAWK_F_OBS
+F_SCALE = BLAWK_F_SCALE
 
 _ISA_NAMES = ("scalar", "avx2", "avx512")
 

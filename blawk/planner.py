@@ -294,10 +294,41 @@ class RegAlloc:
             self._free.append(r)
 
 
+def _fused_dlog1(nd: Expr, pos: dict[int, int], logged: set[int]) -> bool:
+    """dlog(x, 1) runs as one DLOG1 instruction (when log x is not needed elsewhere)."""
+    return nd.op == "dlog" and nd.param("lag") == 1 and not nd.param("obs") \
+        and pos[id(nd.args[0])] not in logged
+
+
+def _scaled_dlogs(order: list[Expr], kinds: list[str], pos: dict[int, int], logged: set[int],
+                  keep: set[int]) -> dict[int, tuple[Expr, float]]:
+    """``dlog(x, 1) * c`` (c a constant) as one scaled DLOG1: {index of the * node:
+    (the dlog node, c)}, for a dlog that nothing else reads and that is not kept
+    (a result or a column a later stage reads).  The product is rounded once
+    after the difference either way, so the bits are those of the two ops."""
+    uses = [0] * len(order)
+    for nd in order:
+        for a in nd.args:
+            uses[pos[id(a)]] += 1
+    fused: dict[int, tuple[Expr, float]] = {}
+    for i, nd in enumerate(order):
+        if nd.op != "*" or kinds[i] != "col":
+            continue
+        for d, c in (nd.args, nd.args[::-1]):
+            j = pos[id(d)]
+            if kinds[pos[id(c)]] == "const" and kinds[j] == "col" and uses[j] == 1 \
+                    and j not in keep and _fused_dlog1(d, pos, logged):
+                fused[i] = (d, float(c.param("value")))
+                break
+    return fused
+
+
 def _lower_node(nd: Expr, i: int, reg_of: dict[int, int], kinds: list[str],
                 scalar_slot: dict[int, int], pos: dict[int, int], dst: int,
-                logged: set[int], new_reg: Any) -> list[tuple[Any, ...]]:
-    """Instructions computing node `nd` into register dst."""
+                logged: set[int], new_reg: Any,
+                scaled: tuple[Expr, float] | None = None) -> list[tuple[Any, ...]]:
+    """Instructions computing node `nd` into register dst (`scaled`: nd is the
+    ``*`` of a dlog fused by _scaled_dlogs)."""
     args = nd.args
 
     def ref(a: Expr) -> int:
@@ -310,6 +341,10 @@ def _lower_node(nd: Expr, i: int, reg_of: dict[int, int], kinds: list[str],
             return a.param("value"), 0, 0
         return 0.0, _core.F_SREG, scalar_slot[j]
 
+    if scaled is not None:
+        # dlog(x, 1) * c in one pass (see _scaled_dlogs)
+        src = scaled[0].args[0]
+        return [("dlog1", dst, ref(src), 0, 1, scaled[1], 0, _core.F_SCALE, 0)]
     if nd.op in _UNARY:
         return [(_UNARY[nd.op], dst, ref(args[0]), 0, 0, 0.0)]
     if nd.op in _UNARY_IMM:
@@ -333,7 +368,7 @@ def _lower_node(nd: Expr, i: int, reg_of: dict[int, int], kinds: list[str],
         return [(_WITH_SCALAR[nd.op][1], dst, ref(b), sb, 0, imm, 0, flags, 0)]
     p = dict(nd.params)
     obs = _core.F_OBS if p.get("obs") else 0
-    if nd.op == "dlog" and p["lag"] == 1 and not obs and pos[id(args[0])] not in logged:
+    if _fused_dlog1(nd, pos, logged):
         # one pass: each log is differenced against its neighbour in registers
         return [("dlog1", dst, ref(args[0]), 0, 1, 0.0)]
     if nd.op in _LAG:
@@ -391,6 +426,8 @@ def _compile(order: list[Expr], outputs: list[Expr]) -> Plan:
             if kinds[j] == "col" and stage[j] < stage[i]:
                 needed_later.add(j)
     logged = {pos[id(nd.args[0])] for nd in order if nd.op == "log"}
+    scaled = _scaled_dlogs(order, kinds, pos, logged, set(results) | needed_later)
+    fused_away = {pos[id(d)] for d, _ in scaled.values()}
 
     stages: list[Stage] = []
     host: list[list[int]] = [[] for _ in range(n_stages + 1)]
@@ -423,6 +460,10 @@ def _compile(order: list[Expr], outputs: list[Expr]) -> Plan:
         for i in members:
             for a in order[i].args:
                 last_use[pos[id(a)]] = i
+        for i, (d, _) in scaled.items():  # the scaled dlog1 reads the dlog's input
+            src = pos[id(d.args[0])]
+            if i in members and last_use.get(src, -1) < i:
+                last_use[src] = i
         lag_sources = {pos[id(order[i].args[0])] for i in members if _is_lag(order[i])}
         reduces: list[int] = []
         for i in members:
@@ -436,6 +477,8 @@ def _compile(order: list[Expr], outputs: list[Expr]) -> Plan:
                 code.append(("reduce", scalar_slot[i], reg_of[pos[id(nd.args[0])]], b, 0,
                              float(p.get("q", 0.5)), RED_KINDS[low[1]], flags, 0))
                 reduces.append(i)
+            elif i in fused_away:
+                continue  # computed by the scaled dlog1 of the * that reads it
             else:
                 keep = i in outs or i in lag_sources
                 dst = new_reg(fresh=keep)
@@ -443,7 +486,7 @@ def _compile(order: list[Expr], outputs: list[Expr]) -> Plan:
                     pinned.add(dst)
                 before = len(code)
                 code.extend(_lower_node(nd, i, reg_of, kinds, scalar_slot, pos, dst, logged,
-                                        new_reg))
+                                        new_reg, scaled.get(i)))
                 # a temporary made inside the lowering (dlog's log) is a lag source
                 for ins in code[before:]:
                     if ins[0] in ("diff", "ratio", "shift"):
@@ -787,6 +830,7 @@ def explain(expr: Expr | list[Expr]) -> str:
                 text = f"r{dst} = {op} r{a} {operand}"
             elif op in ("diff", "ratio", "shift", "dlog1"):
                 obs_txt = " (observations)" if flg & _core.F_OBS else ""
+                obs_txt += f" * {imm!r}" if flg & _core.F_SCALE else ""
                 text = f"r{dst} = {op} r{a} lag={lag}{obs_txt}"
             elif op == "window":
                 kind = next(k for k, v in WIN_KINDS.items() if v == ins[6])

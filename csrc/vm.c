@@ -496,7 +496,7 @@ static void run_lag(const blawk_kernels *k, const blawk_instr *in, reg *d, const
     size_t i = 0;
     if (in->op == BLAWK_OP_DLOG1) {
         /* the previous block's last log comes from *carry */
-        k->dlog1(d->v, a->v, carry, nb);
+        k->dlog1(d->v, a->v, carry, (in->flags & BLAWK_F_SCALE) ? in->imm : 1.0, nb);
         if (base == 0)
             d->v[0] = 0.0; /* null slot */
         i = nb;

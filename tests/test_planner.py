@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import blawk
-from blawk import planner
+from blawk import _core, planner
 from blawk.expr import Expr, column_node, const_node
 
 X = blawk.col("x")
@@ -75,7 +75,43 @@ def test_cse_one_node_one_computation() -> None:
     e = (a + b) / a
     p, _, _ = planner.plan([e])
     ops = [ins[0] for ins in p.stages[0].code]
-    assert ops.count("dlog1") == 1 and ops.count("mul_s") == 1
+    # one dlog1, scaled by 252 in the same instruction (no separate mul_s)
+    assert ops == ["dlog1", "add", "div"]
+    assert p.stages[0].code[0][5] == 252.0 and p.stages[0].code[0][7] & _core.F_SCALE
+
+
+def test_scaled_dlog1_fusion() -> None:
+    """dlog(x, 1) * c runs as one scaled DLOG1 when nothing else reads the
+    dlog; the bits are those of the two separate ops (nulls, NaN, inf, -0.0,
+    every ISA), and the fusion is skipped when the dlog is needed elsewhere."""
+    rng = np.random.default_rng(3)
+    x = np.exp(rng.standard_normal(3000))
+    x[rng.integers(0, 3000, 40)] = rng.choice([0.0, -1.0, np.inf, np.nan, -0.0], 40)
+    valid = rng.random(3000) > 0.1
+    col = blawk.Column(x, valid=valid)
+    before = blawk.isa()
+    try:
+        for isa in _core.available_isas():
+            blawk.set_isa(isa)
+            for c in (252.0, -1.0, 0.0, np.inf, 1e-300):
+                fused = blawk.compute(X.dlog(1) * c, x=col)
+                left = blawk.compute(c * X.dlog(1), x=col)
+                d = blawk.compute(X.dlog(1), x=col)
+                with np.errstate(all="ignore"):
+                    want = np.where(d.is_valid(), d.values * c, 0.0)
+                assert np.array_equal(fused.is_valid(), d.is_valid())
+                for got in (fused, left):
+                    ok = got.is_valid()
+                    assert same_ieee(got.values[ok], want[ok]), (isa, c)
+    finally:
+        blawk.set_isa(before)
+    text = blawk.explain(X.dlog(1) * 252)
+    assert "dlog1 r0 lag=1 * 252.0" in text and "mul_s" not in text
+    # the dlog is an output too, or read twice: it stays, and mul_s reads it
+    p, _, _ = planner.plan([X.dlog(1), X.dlog(1) * 252])
+    assert [ins[0] for ins in p.stages[0].code] == ["dlog1", "mul_s"]
+    p, _, _ = planner.plan([X.dlog(1) * 252 + X.dlog(1)])
+    assert [ins[0] for ins in p.stages[0].code].count("mul_s") == 1
 
 
 def test_plan_cache_by_structure_and_on_node() -> None:

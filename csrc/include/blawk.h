@@ -173,7 +173,8 @@ typedef enum blawk_opcode {
     BLAWK_OP_RATIO,            /* a[i] / a[i-lag] */
     BLAWK_OP_SHIFT,            /* a[i-lag] */
     BLAWK_OP_DLOG1,            /* log a[i] - log a[i-1] in one pass (lag must be 1);
-                                  the last log is carried across blocks */
+                                  the last log is carried across blocks; with
+                                  BLAWK_F_SCALE the difference is multiplied by imm */
     /* ops with a kernel state object carried across blocks (csrc/kernels/window.h,
      * scan.h, reduce.h); `kind` picks the kernel */
     BLAWK_OP_WINDOW,           /* dst = rolling `kind` of a, window `lag`, min_periods `arg`,
@@ -228,6 +229,8 @@ typedef struct blawk_instr {
                                   days"): a[i-lag] is the lag-th valid value before i;
                                   WINDOW: the window holds the last `lag` valid values
                                   (null rows are skipped and give null) */
+#define BLAWK_F_SCALE 16       /* DLOG1: (log a[i] - log a[i-1]) * imm, in the same pass:
+                                  the bits of DLOG1 followed by MUL_S imm */
 #define BLAWK_DDOF(flags) (((flags) >> 8) & 0xff)
 #define BLAWK_F_DDOF(d) ((int32_t)(d) << 8)
 

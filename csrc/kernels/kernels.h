@@ -21,8 +21,9 @@ typedef void (*blawk_binary_fn)(double *out, const double *a, const double *b, s
 typedef void (*blawk_scalar_fn)(double *out, const double *a, double s, size_t n);
 /* lag-1 kernels: out[i] = f(a[i], a[i-1]) with a[-1] taken to be `prev` */
 typedef void (*blawk_lag1_fn)(double *out, const double *a, double prev, size_t n);
-/* fused lag-1 op with carried state (see vmath.h, blawk_vdlog1_*) */
-typedef void (*blawk_carry_fn)(double *out, const double *a, double *carry, size_t n);
+/* fused lag-1 op with carried state, times `scale` (see vmath.h, blawk_vdlog1_*) */
+typedef void (*blawk_carry_fn)(double *out, const double *a, double *carry, double scale,
+                               size_t n);
 
 typedef struct blawk_kernels {
     const char *name;

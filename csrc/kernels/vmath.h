@@ -12,13 +12,14 @@
 #include <stddef.h>
 
 /*
- * Fused lag-1 log difference: out[i] = log(x[i]) - log(x[i-1]), where
- * log(x[-1]) is taken from *carry; on return *carry = log(x[n-1]) (unchanged
- * if n == 0).  Bit-identical to vlog followed by the difference.
+ * Fused lag-1 log difference: out[i] = (log(x[i]) - log(x[i-1])) * scale,
+ * where log(x[-1]) is taken from *carry; on return *carry = log(x[n-1])
+ * (unchanged if n == 0).  Bit-identical to vlog, the difference and then a
+ * multiplication by scale (scale = 1.0 changes no bit: x * 1 is x exactly).
  */
-void blawk_vdlog1_scalar(double *out, const double *x, double *carry, size_t n);
-void blawk_vdlog1_avx2(double *out, const double *x, double *carry, size_t n);
-void blawk_vdlog1_avx512(double *out, const double *x, double *carry, size_t n);
+void blawk_vdlog1_scalar(double *out, const double *x, double *carry, double scale, size_t n);
+void blawk_vdlog1_avx2(double *out, const double *x, double *carry, double scale, size_t n);
+void blawk_vdlog1_avx512(double *out, const double *x, double *carry, double scale, size_t n);
 
 void blawk_vlog_scalar(double *out, const double *x, size_t n);
 void blawk_vexp_scalar(double *out, const double *x, size_t n);

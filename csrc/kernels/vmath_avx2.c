@@ -182,18 +182,19 @@ static inline __m256d prev1(__m256d rp, __m256d rc) { return _mm256_blend_pd(rc,
 
 /* Fused dlog with lag 1 (see vmath.h): the same log as blawk_vlog_avx2, each
  * value differenced against its neighbour in registers. */
-void blawk_vdlog1_avx2(double *out, const double *x, double *carry, size_t n)
+void blawk_vdlog1_avx2(double *out, const double *x, double *carry, double scale, size_t n)
 {
     if (n == 0)
         return;
+    const __m256d vs = _mm256_set1_pd(scale);
     __m256d prev = _mm256_set1_pd(*carry), rprev = prev;
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
         __m256d ya, yb;
         log8_at(x + i, &ya, &yb);
         const __m256d ra = rot1(ya), rb = rot1(yb);
-        _mm256_storeu_pd(out + i, _mm256_sub_pd(ya, prev1(rprev, ra)));
-        _mm256_storeu_pd(out + i + 4, _mm256_sub_pd(yb, prev1(ra, rb)));
+        _mm256_storeu_pd(out + i, _mm256_mul_pd(_mm256_sub_pd(ya, prev1(rprev, ra)), vs));
+        _mm256_storeu_pd(out + i + 4, _mm256_mul_pd(_mm256_sub_pd(yb, prev1(ra, rb)), vs));
         prev = yb;
         rprev = rb;
     }
@@ -206,7 +207,7 @@ void blawk_vdlog1_avx2(double *out, const double *x, double *carry, size_t n)
         size_t m = n - i;
         log_tail(buf, x + i, m);
         for (size_t j = 0; j < m; j++) {
-            out[i + j] = buf[j] - last;
+            out[i + j] = (buf[j] - last) * scale;
             last = buf[j];
         }
     }

@@ -102,18 +102,19 @@ static inline __m512d prev1(__m512d p, __m512d c)
 
 /* Fused dlog with lag 1: each log is computed once and differenced against
  * its neighbour in registers, so there is no intermediate array at all. */
-void blawk_vdlog1_avx512(double *out, const double *x, double *carry, size_t n)
+void blawk_vdlog1_avx512(double *out, const double *x, double *carry, double scale, size_t n)
 {
     const log_tab T = load_log_tab();
     if (n == 0)
         return;
+    const __m512d vs = _mm512_set1_pd(scale);
     __m512d prev = _mm512_set1_pd(*carry);
     size_t i = 0;
     for (; i + 16 <= n; i += 16) {
         __m512d la = log8(_mm512_loadu_pd(x + i), &T);
         __m512d lb = log8(_mm512_loadu_pd(x + i + 8), &T);
-        _mm512_storeu_pd(out + i, _mm512_sub_pd(la, prev1(prev, la)));
-        _mm512_storeu_pd(out + i + 8, _mm512_sub_pd(lb, prev1(la, lb)));
+        _mm512_storeu_pd(out + i, _mm512_mul_pd(_mm512_sub_pd(la, prev1(prev, la)), vs));
+        _mm512_storeu_pd(out + i + 8, _mm512_mul_pd(_mm512_sub_pd(lb, prev1(la, lb)), vs));
         prev = lb;
     }
     size_t last = 7; /* lane of prev holding log(x[i-1]) */
@@ -121,7 +122,7 @@ void blawk_vdlog1_avx512(double *out, const double *x, double *carry, size_t n)
         size_t m = n - i;
         __mmask8 k = m >= 8 ? (__mmask8)0xff : (__mmask8)((1u << m) - 1u);
         __m512d l = log8(_mm512_maskz_loadu_pd(k, x + i), &T);
-        _mm512_mask_storeu_pd(out + i, k, _mm512_sub_pd(l, prev1(prev, l)));
+        _mm512_mask_storeu_pd(out + i, k, _mm512_mul_pd(_mm512_sub_pd(l, prev1(prev, l)), vs));
         prev = l;
         last = m >= 8 ? 7 : m - 1;
     }

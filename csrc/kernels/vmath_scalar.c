@@ -94,12 +94,12 @@ void blawk_vlog_scalar(double *out, const double *x, size_t n)
         out[i] = log_one(x[i]);
 }
 
-void blawk_vdlog1_scalar(double *out, const double *x, double *carry, size_t n)
+void blawk_vdlog1_scalar(double *out, const double *x, double *carry, double scale, size_t n)
 {
     double prev = *carry;
     for (size_t i = 0; i < n; i++) {
         const double l = log_one(x[i]);
-        out[i] = l - prev;
+        out[i] = (l - prev) * scale;
         prev = l;
     }
     *carry = prev;

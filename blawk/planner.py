@@ -508,6 +508,16 @@ def _compile(order: list[Expr], outputs: list[Expr]) -> Plan:
     return plan_
 
 
+def _reads(ins: tuple[Any, ...]) -> tuple[int, ...]:
+    """The block registers an instruction reads."""
+    op = ins[0]
+    if op == "where":
+        return ins[2], ins[3], ins[8]
+    if op in _BINARY.values() or (op == "reduce" and ins[7] & _core.F_TWO_INPUTS):
+        return ins[2], ins[3]
+    return (ins[2],)
+
+
 def _find_alias(p: Plan, order: list[Expr], pos: dict[int, int]) -> dict[int, int]:
     """Intermediates that can live in the final result's buffer.
 
@@ -531,9 +541,7 @@ def _find_alias(p: Plan, order: list[Expr], pos: dict[int, int]) -> dict[int, in
             continue
         if any(m in st.inputs for st in p.stages[:-1]):
             continue
-        readers = [k for k, ins in enumerate(last.code)
-                   if ins[2] == r or (ins[0] in ("add", "sub", "mul", "div") and ins[3] == r)
-                   or (ins[0] == "reduce" and ins[7] & _core.F_TWO_INPUTS and ins[3] == r)]
+        readers = [k for k, ins in enumerate(last.code) if r in _reads(ins)]
         lagged = any(last.code[k][0] in ("diff", "ratio", "shift", "dlog1", "window", "scan")
                      for k in readers)
         if readers and max(readers) <= write_at and not lagged:

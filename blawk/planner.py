@@ -29,9 +29,8 @@ Example:
     >>> e = blawk.col("x").dlog(1) * 252
     >>> print(blawk.explain(e))  # doctest: +NORMALIZE_WHITESPACE
     1 stage, 1 pass over memory
-    stage 1: 1 input, 1 output, 2 instructions, 2 block registers
-      r1 = dlog1 r0 lag=1
-      r2 = mul_s r1 252.0        -> output (may be null)
+    stage 1: 1 input, 1 output, 1 instruction, 1 block register
+      r1 = dlog1 r0 lag=1 * 252.0 -> output (may be null)
       r0 = input x
     per element: reads 8 B, writes 8 B (+ bitmaps)
 """
@@ -300,35 +299,53 @@ def _fused_dlog1(nd: Expr, pos: dict[int, int], logged: set[int]) -> bool:
         and pos[id(nd.args[0])] not in logged
 
 
-def _scaled_dlogs(order: list[Expr], kinds: list[str], pos: dict[int, int], logged: set[int],
-                  keep: set[int]) -> dict[int, tuple[Expr, float]]:
-    """``dlog(x, 1) * c`` (c a constant) as one scaled DLOG1: {index of the * node:
-    (the dlog node, c)}, for a dlog that nothing else reads and that is not kept
-    (a result or a column a later stage reads).  The product is rounded once
-    after the difference either way, so the bits are those of the two ops."""
+def _fusions(order: list[Expr], kinds: list[str], pos: dict[int, int], logged: set[int],
+              keep: set[int]) -> dict[int, tuple[str, Expr]]:
+    """Pairs of nodes that run as one instruction, {index of the second node:
+    (what, the first node)}, where the first node has no other reader and is
+    not kept (a result or a column a later stage reads):
+
+    - ``dlog(x, 1) * c``, c a constant: ("dlog1", the dlog), one scaled DLOG1;
+    - ``(x - s1) / s2``, s1 a constant or a scalar, s2 a scalar register (a
+      reduction or host scalar): ("subdiv", the -), one SUBDIV_S (zscore's
+      second pass).
+
+    The fused instruction applies the same IEEE operations in the same order,
+    so the bits are those of the two instructions."""
     uses = [0] * len(order)
     for nd in order:
         for a in nd.args:
             uses[pos[id(a)]] += 1
-    fused: dict[int, tuple[Expr, float]] = {}
+
+    def single(j: int) -> bool:
+        return kinds[j] == "col" and uses[j] == 1 and j not in keep
+
+    fused: dict[int, tuple[str, Expr]] = {}
     for i, nd in enumerate(order):
-        if nd.op != "*" or kinds[i] != "col":
+        if kinds[i] != "col":
             continue
-        for d, c in (nd.args, nd.args[::-1]):
-            j = pos[id(d)]
-            if kinds[pos[id(c)]] == "const" and kinds[j] == "col" and uses[j] == 1 \
-                    and j not in keep and _fused_dlog1(d, pos, logged):
-                fused[i] = (d, float(c.param("value")))
-                break
+        if nd.op == "*":
+            for d, c in (nd.args, nd.args[::-1]):
+                if kinds[pos[id(c)]] == "const" and single(pos[id(d)]) \
+                        and _fused_dlog1(d, pos, logged):
+                    fused[i] = ("dlog1", d)
+                    break
+        elif nd.op == "/":
+            num, den = nd.args
+            if kinds[pos[id(den)]] == "scalar" and num.op == "-" and single(pos[id(num)]):
+                x, s1 = num.args
+                if kinds[pos[id(x)]] in ("leaf", "col") and \
+                        kinds[pos[id(s1)]] in ("const", "scalar"):
+                    fused[i] = ("subdiv", num)
     return fused
 
 
 def _lower_node(nd: Expr, i: int, reg_of: dict[int, int], kinds: list[str],
                 scalar_slot: dict[int, int], pos: dict[int, int], dst: int,
                 logged: set[int], new_reg: Any,
-                scaled: tuple[Expr, float] | None = None) -> list[tuple[Any, ...]]:
-    """Instructions computing node `nd` into register dst (`scaled`: nd is the
-    ``*`` of a dlog fused by _scaled_dlogs)."""
+                fused: tuple[str, Expr] | None = None) -> list[tuple[Any, ...]]:
+    """Instructions computing node `nd` into register dst (`fused`: nd runs
+    together with the node before it, see _fusions)."""
     args = nd.args
 
     def ref(a: Expr) -> int:
@@ -341,10 +358,14 @@ def _lower_node(nd: Expr, i: int, reg_of: dict[int, int], kinds: list[str],
             return a.param("value"), 0, 0
         return 0.0, _core.F_SREG, scalar_slot[j]
 
-    if scaled is not None:
-        # dlog(x, 1) * c in one pass (see _scaled_dlogs)
-        src = scaled[0].args[0]
-        return [("dlog1", dst, ref(src), 0, 1, scaled[1], 0, _core.F_SCALE, 0)]
+    if fused is not None and fused[0] == "dlog1":  # dlog(x, 1) * c
+        c = next(a for a in args if kinds[pos[id(a)]] == "const")
+        return [("dlog1", dst, ref(fused[1].args[0]), 0, 1, float(c.param("value")), 0,
+                 _core.F_SCALE, 0)]
+    if fused is not None:  # (x - s1) / s2
+        x, s1 = fused[1].args
+        imm, flags, sb = scalar_of(s1)
+        return [("subdiv_s", dst, ref(x), sb, 0, imm, 0, flags, scalar_slot[pos[id(args[1])]])]
     if nd.op in _UNARY:
         return [(_UNARY[nd.op], dst, ref(args[0]), 0, 0, 0.0)]
     if nd.op in _UNARY_IMM:
@@ -426,8 +447,8 @@ def _compile(order: list[Expr], outputs: list[Expr]) -> Plan:
             if kinds[j] == "col" and stage[j] < stage[i]:
                 needed_later.add(j)
     logged = {pos[id(nd.args[0])] for nd in order if nd.op == "log"}
-    scaled = _scaled_dlogs(order, kinds, pos, logged, set(results) | needed_later)
-    fused_away = {pos[id(d)] for d, _ in scaled.values()}
+    fusions = _fusions(order, kinds, pos, logged, set(results) | needed_later)
+    fused_away = {pos[id(first)] for _, first in fusions.values()}
 
     stages: list[Stage] = []
     host: list[list[int]] = [[] for _ in range(n_stages + 1)]
@@ -460,8 +481,8 @@ def _compile(order: list[Expr], outputs: list[Expr]) -> Plan:
         for i in members:
             for a in order[i].args:
                 last_use[pos[id(a)]] = i
-        for i, (d, _) in scaled.items():  # the scaled dlog1 reads the dlog's input
-            src = pos[id(d.args[0])]
+        for i, (_, first) in fusions.items():  # the fused node reads the first one's input
+            src = pos[id(first.args[0])]
             if i in members and last_use.get(src, -1) < i:
                 last_use[src] = i
         lag_sources = {pos[id(order[i].args[0])] for i in members if _is_lag(order[i])}
@@ -486,7 +507,7 @@ def _compile(order: list[Expr], outputs: list[Expr]) -> Plan:
                     pinned.add(dst)
                 before = len(code)
                 code.extend(_lower_node(nd, i, reg_of, kinds, scalar_slot, pos, dst, logged,
-                                        new_reg, scaled.get(i)))
+                                        new_reg, fusions.get(i)))
                 # a temporary made inside the lowering (dlog's log) is a lag source
                 for ins in code[before:]:
                     if ins[0] in ("diff", "ratio", "shift"):
@@ -820,8 +841,9 @@ def explain(expr: Expr | list[Expr]) -> str:
         nin = len(st.inputs)
         flags = st.program.may_null([False] * nin)
         lines.append(f"stage {si + 1}: {nin} input{'s' * (nin != 1)}, {len(st.outputs)} output"
-                     f"{'s' * (len(st.outputs) != 1)}, {len(st.code)} instructions, "
-                     f"{st.program.n_regs - nin} block registers")
+                     f"{'s' * (len(st.outputs) != 1)}, {len(st.code)} instruction"
+                     f"{'s' * (len(st.code) != 1)}, {st.program.n_regs - nin} block register"
+                     f"{'s' * (st.program.n_regs - nin != 1)}")
         for ins in st.code:
             op, dst, a, b, lag, imm = ins[:6]
             flg = ins[7] if len(ins) > 7 else 0
@@ -835,6 +857,8 @@ def explain(expr: Expr | list[Expr]) -> str:
                 text = f"r{dst} = {op} r{a} r{b}"
             elif op.endswith("_s"):
                 operand = f"s{b}" if flg & _core.F_SREG else repr(imm)
+                if op == "subdiv_s":
+                    operand += f" s{ins[8]}"
                 text = f"r{dst} = {op} r{a} {operand}"
             elif op in ("diff", "ratio", "shift", "dlog1"):
                 obs_txt = " (observations)" if flg & _core.F_OBS else ""

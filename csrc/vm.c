@@ -68,7 +68,8 @@ static int is_scalar_op(uint32_t op)
 {
     return (op >= BLAWK_OP_ADD_S && op <= BLAWK_OP_RDIV_S) ||
            (op >= BLAWK_OP_POW_S && op <= BLAWK_OP_ROUND_S) ||
-           (op >= BLAWK_OP_LT_S && op <= BLAWK_OP_NE_S) || op == BLAWK_OP_FILL_S;
+           (op >= BLAWK_OP_LT_S && op <= BLAWK_OP_NE_S) || op == BLAWK_OP_FILL_S ||
+           op == BLAWK_OP_SUBDIV_S;
 }
 /* ops whose validity is not the AND of their operands' */
 static int is_null_op(uint32_t op) { return op >= BLAWK_OP_ISNULL && op <= BLAWK_OP_WHERE; }
@@ -131,6 +132,9 @@ blawk_status blawk_program_check(const blawk_program *p)
             st = BLAWK_ERR_PROGRAM;
         } else if (uses_sreg(in) && (in->b >= p->n_scalars || swritten[in->b])) {
             st = BLAWK_ERR_PROGRAM;
+        } else if (op == BLAWK_OP_SUBDIV_S &&
+                   (in->arg < 0 || (uint64_t)in->arg >= p->n_scalars || swritten[in->arg])) {
+            st = BLAWK_ERR_PROGRAM;
         } else if ((is_lag(op) && in->lag < 0 && (in->a >= p->n_inputs || (in->flags & BLAWK_F_OBS) ||
                                                   op == BLAWK_OP_DLOG1)) ||
                    (op == BLAWK_OP_DLOG1 && in->lag != 1)) {
@@ -170,6 +174,8 @@ static void may_null_regs(const blawk_program *p, uint8_t *flags, const uint8_t 
         if (is_binary(in->op))
             f |= flags[in->b];
         if (uses_sreg(in) && svalid && !svalid[in->b])
+            f = 1;
+        if (in->op == BLAWK_OP_SUBDIV_S && svalid && !svalid[in->arg])
             f = 1;
         if (is_lag(in->op) && (in->lag != 0 || (in->flags & BLAWK_F_OBS)))
             f = 1; /* the first `lag` (last, for a lead) elements are null */
@@ -276,7 +282,7 @@ static void map_validity(reg *d, const reg *a, const reg *b, size_t nb)
 }
 
 static void run_map(const blawk_kernels *k, const blawk_instr *in, reg *d, const reg *a,
-                    const reg *b, size_t nb, double imm, int imm_valid)
+                    const reg *b, size_t nb, double imm, double imm2, int imm_valid)
 {
     switch (in->op) {
     case BLAWK_OP_COPY: if (d->v != a->v) memcpy(d->v, a->v, nb * sizeof(double)); break;
@@ -295,6 +301,7 @@ static void run_map(const blawk_kernels *k, const blawk_instr *in, reg *d, const
     case BLAWK_OP_MUL_S: k->mul_s(d->v, a->v, imm, nb); break;
     case BLAWK_OP_DIV_S: k->div_s(d->v, a->v, imm, nb); break;
     case BLAWK_OP_RDIV_S: k->rdiv_s(d->v, a->v, imm, nb); break;
+    case BLAWK_OP_SUBDIV_S: k->subdiv_s(d->v, a->v, imm, imm2, nb); break;
     case BLAWK_OP_FLOOR: k->floor(d->v, a->v, nb); break;
     case BLAWK_OP_CEIL: k->ceil(d->v, a->v, nb); break;
     case BLAWK_OP_SIGN: k->sign(d->v, a->v, nb); break;
@@ -773,13 +780,17 @@ static blawk_status run_block(worker *w, size_t blk, int warm)
             run_nullop(in, d, a, is_binary(in->op) ? &w->regs[in->b] : NULL,
                        in->op == BLAWK_OP_WHERE ? &w->regs[in->arg] : NULL, nb, imm);
         } else {
-            double imm = in->imm;
+            double imm = in->imm, imm2 = 0.0;
             int imm_valid = 1;
             if (uses_sreg(in)) {
                 imm = ctx->scalars[in->b];
                 imm_valid = ctx->scalars_valid[in->b] != 0;
             }
-            run_map(ctx->k, in, d, a, is_binary(in->op) ? &w->regs[in->b] : NULL, nb, imm,
+            if (in->op == BLAWK_OP_SUBDIV_S) {
+                imm2 = ctx->scalars[in->arg];
+                imm_valid = imm_valid && ctx->scalars_valid[in->arg] != 0;
+            }
+            run_map(ctx->k, in, d, a, is_binary(in->op) ? &w->regs[in->b] : NULL, nb, imm, imm2,
                     imm_valid);
         }
     }

@@ -220,10 +220,13 @@ def test_program_validation_never_crashes() -> None:
         ([(999, 1, 0, 0, 0, 0.0)], 1, 2, [1]),  # unknown opcode
         ([("log", 1, 0, 0, 0, 0.0)], 1, 2, [0]),  # output is an input
         ([("log", 1, 0, 0, 0, 0.0)], 1, 2, [1, 1]),  # same output twice
+        # subdiv_s's divisor is a scalar register that must exist
+        ([("subdiv_s", 1, 0, 0, 0, 1.0, 0, 0, 5)], 1, 2, [1]),
+        ([("subdiv_s", 1, 0, 0, 0, 1.0, 0, 0, -1)], 1, 2, [1]),
     ]
     for code, nin, nreg, outs in bad:
         with pytest.raises(_core.CoreError, match="malformed program"):
-            _core.Program(code, nin, nreg, outs)
+            _core.Program(code, nin, nreg, outs, 1)
     p = _core.Program([("diff", 1, 0, 0, 1, 0.0)], 1, 2, [1])
     x = np.ones(10)
     with pytest.raises(_core.CoreError, match="invalid argument"):
@@ -262,3 +265,40 @@ def test_every_map_op_with_nulls(isa: str, n: int, kind: str) -> None:
             check(blawk.registry.lookup(op).call([cx, cy]).collect(), f(x, y), vx & vy)
             check((blawk.registry.lookup(op).call([cx, 2.5])).collect(), f(x, 2.5), vx)
             check((blawk.registry.lookup(op).call([-0.0, cx])).collect(), f(-0.0, x), vx)
+
+
+def test_subdiv_s_is_sub_then_div(isa: str) -> None:
+    """(x - s1) / s2 runs as one SUBDIV_S (zscore's second pass): the bits of
+    sub_s then div_s on every ISA, specials and nulls included; a null scalar
+    makes every row null."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal(2500)
+    x[rng.integers(0, 2500, 60)] = rng.choice([np.nan, np.inf, -np.inf, 0.0, -0.0], 60)
+    valid = rng.random(2500) > 0.1
+    col = blawk.Column(x, valid=valid)
+    X = blawk.col("x")
+    for s1v, s2v in ((1.5, 3.0), (0.0, -0.0), (np.inf, 2.0), (-2.0, np.nan), (1e-300, 1e300)):
+        prog = _core.Program([("subdiv_s", 1, 0, 0, 0, 0.0, 0, _core.F_SREG, 1)], 1, 2, [1], 2)
+        out = np.empty(2500)
+        bits = np.zeros(40, np.uint64)
+        prog.run([(x, None)], [(out, bits)], 2500, scalars=np.array([s1v, s2v]),
+                 scalars_valid=np.array([1, 1], np.uint8))
+        with np.errstate(all="ignore"):
+            want = (x - s1v) / s2v
+        assert same_ieee(out, want), (s1v, s2v)
+    # through the planner: the mean and std of a column, fused and not
+    e = (X - X.mean()) / X.std()
+    assert "subdiv_s" in blawk.explain(e)
+    got = blawk.compute(e, x=col)
+    m, sd = blawk.compute(X.mean(), x=col), blawk.compute(X.std(), x=col)
+    with np.errstate(all="ignore"):
+        want = (x - m) / sd
+    assert np.array_equal(got.is_valid(), valid)
+    assert same_ieee(got.values[valid], want[valid])
+    # a constant numerator's shift: (x - 2) / std
+    got = blawk.compute((X - 2.0) / X.std(), x=col)
+    with np.errstate(all="ignore"):
+        assert same_ieee(got.values[valid], ((x - 2.0) / sd)[valid])
+    # a null scalar (no valid values: the mean is null) nulls every row
+    allnull = blawk.Column(x[:10], valid=np.zeros(10, bool))
+    assert blawk.compute(e, x=allnull).null_count == 10

@@ -206,6 +206,11 @@ typedef enum blawk_opcode {
     BLAWK_OP_COALESCE,         /* a where valid, else b */
     BLAWK_OP_WHERE,            /* dst = truth(a) ? b : register `arg`; null where a is
                                   null or the chosen side is null */
+    /* fused normalisation: dst = (a - s1) / s2, where s1 is imm (or scalar
+     * register b with BLAWK_F_SREG) and s2 is scalar register `arg`: the bits
+     * of SUB_S then DIV_S in one pass (zscore's second pass); null where a is
+     * null or either scalar is */
+    BLAWK_OP_SUBDIV_S,
     BLAWK_OP_COUNT_
 } blawk_opcode;
 

@@ -69,6 +69,20 @@ static inline double s_abs(double a) { return fabs(a); }
             out[i] = SWAP ? (s sop a[i]) : (a[i] sop s);                        \
     }
 
+/* (a[i] - s1) / s2: a subtraction and a division, each rounded, in registers */
+static void K(k_subdiv_s)(double *out, const double *a, double s1, double s2, size_t n)
+{
+    const V v1 = VSET1(s1), v2 = VSET1(s2);
+    size_t i = 0;
+    for (; i + 2 * W <= n; i += 2 * W) {
+        V x0 = VLOAD(a + i), x1 = VLOAD(a + i + W);
+        VSTORE(out + i, VDIV(VSUB(x0, v1), v2));
+        VSTORE(out + i + W, VDIV(VSUB(x1, v1), v2));
+    }
+    for (; i < n; i++)
+        out[i] = (a[i] - s1) / s2;
+}
+
 /* out[i] = a[i] (op) a[i-1], a[-1] = prev.  Each element is loaded once; the
  * lagged vector is built in registers (no load at an 8-byte offset, which would
  * split cache lines on every vector). */
@@ -123,6 +137,7 @@ const blawk_kernels K(blawk_kernels) = {
     .add = K(k_add), .sub = K(k_sub), .mul = K(k_mul), .div = K(k_div),
     .add_s = K(k_add_s), .sub_s = K(k_sub_s), .rsub_s = K(k_rsub_s),
     .mul_s = K(k_mul_s), .div_s = K(k_div_s), .rdiv_s = K(k_rdiv_s),
+    .subdiv_s = K(k_subdiv_s),
     .diff1 = K(k_diff1), .ratio1 = K(k_ratio1),
     .dlog1 = K(blawk_vdlog1),
     .floor = K(k_floor), .ceil = K(k_ceil), .sign = blawk_k_sign, .log1p = blawk_k_log1p,

@@ -19,6 +19,8 @@
 typedef void (*blawk_unary_fn)(double *out, const double *a, size_t n);
 typedef void (*blawk_binary_fn)(double *out, const double *a, const double *b, size_t n);
 typedef void (*blawk_scalar_fn)(double *out, const double *a, double s, size_t n);
+/* (a[i] - s1) / s2 */
+typedef void (*blawk_scalar2_fn)(double *out, const double *a, double s1, double s2, size_t n);
 /* lag-1 kernels: out[i] = f(a[i], a[i-1]) with a[-1] taken to be `prev` */
 typedef void (*blawk_lag1_fn)(double *out, const double *a, double prev, size_t n);
 /* fused lag-1 op with carried state, times `scale` (see vmath.h, blawk_vdlog1_*) */
@@ -33,6 +35,8 @@ typedef struct blawk_kernels {
     blawk_binary_fn add, sub, mul, div;
     /* column (op) scalar / scalar (op) column */
     blawk_scalar_fn add_s, sub_s, rsub_s, mul_s, div_s, rdiv_s;
+    /* (a - s1) / s2 in one pass: the bits of sub_s then div_s */
+    blawk_scalar2_fn subdiv_s;
     /* lag 1 without re-reading memory at an offset: the previous element of a
      * vector comes from the previous vector in a register */
     blawk_lag1_fn diff1, ratio1;

@@ -289,6 +289,43 @@ blawk_status blawk_red_merge(blawk_red_state *total, const blawk_red_state *part
     return BLAWK_OK;
 }
 
+/* The valid elements of a block: *v = NULL when all n are valid, else a clean
+ * bitmap in `words` (x_valid & y_valid, bits past n cleared); their count and
+ * the first and last valid index.  0 when there is none. */
+static int clean_bits(const uint64_t *x_valid, const uint64_t *y_valid, size_t n,
+                      uint64_t *words, const uint64_t **v, size_t *cnt, size_t *first,
+                      size_t *last)
+{
+    const size_t nw = (n + 63) >> 6;
+    *v = NULL;
+    *cnt = n, *first = 0, *last = n - 1;
+    if (!x_valid && !y_valid)
+        return 1;
+    size_t c = 0;
+    for (size_t w = 0; w < nw; w++) {
+        uint64_t b = (x_valid ? x_valid[w] : ~UINT64_C(0)) & (y_valid ? y_valid[w] : ~UINT64_C(0));
+        if (w == nw - 1 && (n & 63))
+            b &= (UINT64_C(1) << (n & 63)) - 1;
+        words[w] = b;
+        c += b == ~UINT64_C(0) ? 64 : popcount64(b);
+    }
+    *cnt = c;
+    if (c == 0)
+        return 0;
+    if (c < n) {
+        *v = words;
+        size_t w = 0;
+        while (words[w] == 0)
+            w++;
+        *first = (w << 6) + (size_t)__builtin_ctzll(words[w]);
+        w = nw - 1;
+        while (words[w] == 0)
+            w--;
+        *last = (w << 6) + 63 - (size_t)__builtin_clzll(words[w]);
+    }
+    return 1;
+}
+
 /* -------------------------------------------------------------- partial */
 
 blawk_status blawk_red_partial(blawk_red_state *part, const double *x, const uint64_t *x_valid,
@@ -306,33 +343,11 @@ blawk_status blawk_red_partial(blawk_red_state *part, const double *x, const uin
         y_valid = NULL;
 
     /* one clean bitmap: both inputs combined, bits past n cleared */
-    const size_t nw = (n + 63) >> 6;
     uint64_t words[BLAWK_BLOCK_WORDS];
     const uint64_t *v = NULL;
-    size_t cnt = n, first = 0, last = n - 1;
-    if (x_valid || y_valid) {
-        cnt = 0;
-        for (size_t w = 0; w < nw; w++) {
-            uint64_t b = (x_valid ? x_valid[w] : ~UINT64_C(0)) & (y_valid ? y_valid[w] : ~UINT64_C(0));
-            if (w == nw - 1 && (n & 63))
-                b &= (UINT64_C(1) << (n & 63)) - 1;
-            words[w] = b;
-            cnt += b == ~UINT64_C(0) ? 64 : popcount64(b);
-        }
-        if (cnt == 0)
-            return BLAWK_OK;
-        if (cnt < n) {
-            v = words;
-            size_t w = 0;
-            while (words[w] == 0)
-                w++;
-            first = (w << 6) + (size_t)__builtin_ctzll(words[w]);
-            w = nw - 1;
-            while (words[w] == 0)
-                w--;
-            last = (w << 6) + 63 - (size_t)__builtin_clzll(words[w]);
-        }
-    }
+    size_t cnt, first, last;
+    if (!clean_bits(x_valid, y_valid, n, words, &v, &cnt, &first, &last))
+        return BLAWK_OK; /* no valid element */
 
     if (is_order_stat(kind)) {
         if (!grow(part, cnt))
@@ -414,6 +429,46 @@ blawk_status blawk_red_partial(blawk_red_state *part, const double *x, const uin
         return BLAWK_ERR_ARG;
     }
     merge_fields(part, &b);
+    return BLAWK_OK;
+}
+
+int blawk_red_pairable(int32_t sum_kind, int32_t var_kind)
+{
+    return (sum_kind == BLAWK_RED_SUM || sum_kind == BLAWK_RED_SUM0 ||
+            sum_kind == BLAWK_RED_MEAN) &&
+           (var_kind == BLAWK_RED_VAR || var_kind == BLAWK_RED_STD);
+}
+
+blawk_status blawk_red_partial_pair(blawk_red_state *sum_part, blawk_red_state *var_part,
+                                    const double *x, const uint64_t *x_valid, size_t n)
+{
+    if (sum_part == NULL || var_part == NULL || x == NULL || n > BLAWK_BLOCK ||
+        !blawk_red_pairable(sum_part->p.kind, var_part->p.kind))
+        return BLAWK_ERR_ARG;
+    if (n == 0)
+        return BLAWK_OK;
+    uint64_t words[BLAWK_BLOCK_WORDS];
+    const uint64_t *v = NULL;
+    size_t cnt, first, last;
+    if (!clean_bits(x_valid, NULL, n, words, &v, &cnt, &first, &last))
+        return BLAWK_OK;
+    (void)last;
+    const blawk_reduce_kernels *kr = blawk_reduce_kernels_for((int)blawk_isa_active());
+    /* what blawk_red_partial computes for each, with the two sums in one pass */
+    blawk_red_state bs, bv;
+    memset(&bs, 0, sizeof bs);
+    memset(&bv, 0, sizeof bv);
+    bs.p = sum_part->p;
+    bv.p = var_part->p;
+    bs.n = bv.n = (int64_t)cnt;
+    bv.kx = x[first];
+    double sums[2];
+    kr->sum_and_shift(x, v, n, bv.kx, sums);
+    bs.s = sums[0];
+    bv.mx = sums[1] / (double)cnt;
+    bv.m2 = kr->m2(x, v, n, bv.kx, bv.mx);
+    merge_fields(sum_part, &bs);
+    merge_fields(var_part, &bv);
     return BLAWK_OK;
 }
 

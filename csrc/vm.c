@@ -603,7 +603,10 @@ typedef struct run_ctx {
     const double *scalars;
     const uint8_t *scalars_valid;
     blawk_red_state ***partials; /* [instruction][block] for REDUCE instructions, or
-                                    [instruction][0: scratch, 1: running total] */
+                                    [instruction][0]: the running total (streaming) */
+    const int32_t *red_pair;     /* [instruction]: for a sum/mean REDUCE, the var/std
+                                    REDUCE of the same register it runs with (one
+                                    pass for both), else -1; -2 marks that var/std */
     int streaming;               /* one thread: merge each block's partial at once */
 } run_ctx;
 
@@ -750,10 +753,16 @@ static blawk_status run_block(worker *w, size_t blk, int warm)
         if (in->op == BLAWK_OP_REDUCE) {
             if (warm)
                 continue;
-            blawk_red_state *part = ctx->partials[c][ctx->streaming ? 0 : blk];
+            const size_t slot = ctx->streaming ? 0 : blk;
+            blawk_red_state *part = ctx->partials[c][slot];
             const reg *b = (in->flags & BLAWK_F_TWO_INPUTS) ? &w->regs[in->b] : NULL;
-            const blawk_status st = blawk_red_partial(part, a->v, a->m, b ? b->v : NULL,
-                                                      b ? b->m : NULL, nb);
+            const int32_t pair = ctx->red_pair[c];
+            if (pair == -2)
+                continue; /* done with its sum/mean */
+            const blawk_status st =
+                pair >= 0 ? blawk_red_partial_pair(part, ctx->partials[pair][slot], a->v, a->m, nb)
+                          : blawk_red_partial(part, a->v, a->m, b ? b->v : NULL,
+                                              b ? b->m : NULL, nb);
             if (st != BLAWK_OK)
                 return st;
             continue;
@@ -873,9 +882,10 @@ blawk_status blawk_vm_exec(const blawk_program *p, const blawk_col *inputs, blaw
     size_t *maxlag = blawk_alloc(nr * sizeof(size_t));
     uint8_t *lagged = blawk_alloc(nr);
     blawk_red_state ***partials = blawk_alloc((p->n_code + 1) * sizeof(blawk_red_state **));
+    int32_t *red_pair = blawk_alloc((p->n_code + 1) * sizeof(int32_t));
     worker *workers = NULL;
     int nthreads = 1;
-    if (!flags || !maxlag || !lagged || !partials) {
+    if (!flags || !maxlag || !lagged || !partials || !red_pair) {
         st = BLAWK_ERR_NOMEM;
         goto done;
     }
@@ -956,11 +966,30 @@ blawk_status blawk_vm_exec(const blawk_program *p, const blawk_col *inputs, blaw
             goto done;
     }
 
+    /* a mean (sum) and a var (std) of the same register: one pass for both */
+    for (uint32_t k = 0; k < p->n_code; k++)
+        red_pair[k] = -1;
+    for (uint32_t k = 0; k < p->n_code; k++) {
+        const blawk_instr *s = &p->code[k];
+        if (s->op != BLAWK_OP_REDUCE || (s->flags & BLAWK_F_TWO_INPUTS) || red_pair[k] != -1)
+            continue;
+        for (uint32_t j = 0; j < p->n_code; j++) {
+            const blawk_instr *q = &p->code[j];
+            if (j != k && q->op == BLAWK_OP_REDUCE && !(q->flags & BLAWK_F_TWO_INPUTS) &&
+                q->a == s->a && red_pair[j] == -1 && blawk_red_pairable(s->kind, q->kind)) {
+                red_pair[k] = (int32_t)j;
+                red_pair[j] = -2;
+                break;
+            }
+        }
+    }
+
     run_ctx ctx = {.p = p, .inputs = inputs, .outputs = outputs, .n = n, .n_blocks = n_blocks,
                    .warm_blocks = (chain + BLAWK_BLOCK - 1) / BLAWK_BLOCK,
                    .k = blawk_active(), .maxlag = maxlag, .lagged = lagged,
                    .scalars = opts ? opts->scalars : NULL,
                    .scalars_valid = opts ? opts->scalars_valid : NULL, .partials = partials,
+                   .red_pair = red_pair,
                    .streaming = streaming};
     workers = blawk_alloc(nthreads * sizeof(worker));
     if (!workers) {
@@ -1019,6 +1048,7 @@ done:
     }
     blawk_free(workers);
     blawk_free(partials);
+    blawk_free(red_pair);
     blawk_free(flags);
     blawk_free(maxlag);
     blawk_free(lagged);

@@ -302,3 +302,38 @@ def test_subdiv_s_is_sub_then_div(isa: str) -> None:
     # a null scalar (no valid values: the mean is null) nulls every row
     allnull = blawk.Column(x[:10], valid=np.zeros(10, bool))
     assert blawk.compute(e, x=allnull).null_count == 10
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_mean_and_std_of_one_register_share_a_pass(isa: str, threads: int) -> None:
+    """A sum/mean and a var/std of the same register run as one paired
+    partial (one pass fewer over each block): the same bits as each alone,
+    with nulls, specials, blocks with no valid value and any thread count."""
+    rng = np.random.default_rng(9)
+    n = 5000
+    x = 1e6 + rng.standard_normal(n)
+    x[rng.integers(0, n, 30)] = rng.choice([0.0, -0.0, 1e300, -5.0], 30)
+    valid = rng.random(n) > 0.2
+    valid[1024:2048] = False  # a block with nothing valid
+    col = blawk.Column(x, valid=valid)
+    X = blawk.col("x")
+    before = blawk.get_threads()
+    try:
+        blawk.set_threads(threads)
+        for s_op, v_op in (("mean", "std"), ("sum", "var"), ("sum0", "std"), ("mean", "var")):
+            s_e = getattr(blawk, s_op)(X)
+            v_e = getattr(blawk, v_op)(X)
+            both = blawk.compute([s_e, v_e], x=col)
+            alone = [blawk.compute(s_e, x=col), blawk.compute(v_e, x=col)]
+            assert same_ieee(np.array(both, float), np.array(alone, float)), (s_op, v_op)
+            for data in (np.array([np.nan, 1.0, np.inf]), np.array([-0.0, -0.0, -0.0])):
+                got = blawk.compute([s_e, v_e], x=data)
+                want = [blawk.compute(s_e, x=data), blawk.compute(v_e, x=data)]
+                assert same_ieee(np.array(got, float), np.array(want, float)), (s_op, data)
+        # zscore uses the pair: its result is the unpaired formula's, bit for bit
+        z = blawk.compute(X.zscore(), x=col)
+        m, sd = blawk.compute(X.mean(), x=col), blawk.compute(X.std(), x=col)
+        with np.errstate(all="ignore"):
+            assert same_ieee(z.values[valid], ((x - m) / sd)[valid])
+    finally:
+        blawk.set_threads(before)

@@ -66,6 +66,13 @@ void blawk_red_free(blawk_red_state *s);
 blawk_status blawk_red_partial(blawk_red_state *part, const double *x, const uint64_t *x_valid,
                                const double *y, const uint64_t *y_valid, size_t n);
 blawk_status blawk_red_merge(blawk_red_state *total, const blawk_red_state *part);
+/* A SUM/SUM0/MEAN state and a VAR/STD state reducing the same one input x:
+ * both partials in one call (one pass fewer over the block), with exactly the
+ * bits of two blawk_red_partial calls.  BLAWK_ERR_ARG for other kinds. */
+blawk_status blawk_red_partial_pair(blawk_red_state *sum_part, blawk_red_state *var_part,
+                                    const double *x, const uint64_t *x_valid, size_t n);
+/* May blawk_red_partial_pair take these kinds (sum-like, variance-like)? */
+int blawk_red_pairable(int32_t sum_kind, int32_t var_kind);
 void blawk_red_reset(blawk_red_state *s);
 
 /* The result: *valid = 0 when null (no valid value, or too few for ddof). */
@@ -172,6 +179,8 @@ typedef struct blawk_reduce_kernels {
     double (*sum)(const double *x, const uint64_t *v, size_t n);
     /* sum of valid (x - k) */
     double (*sum_shift)(const double *x, const uint64_t *v, size_t n, double k);
+    /* out = {sum(x), sum_shift(x, k)} in one pass, bit-identical to the two */
+    void (*sum_and_shift)(const double *x, const uint64_t *v, size_t n, double k, double *out);
     /* sum of d*d, d = (x - k) - mu, over valid x */
     double (*m2)(const double *x, const uint64_t *v, size_t n, double k, double mu);
     /* out = {sum d*d, sum (d*d)*d, sum (d*d)*(d*d)} */

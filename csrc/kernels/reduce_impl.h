@@ -135,6 +135,30 @@ static double K(red_sum_shift)(const double *x, const uint64_t *v, size_t n, dou
     return K(fold_add)(acc);
 }
 
+/* out = {red_sum, red_sum_shift(k)} in one pass, with their bits: a null lane
+ * is left alone by a masked add, which is what adding red_sum's -0.0 does */
+static void K(red_sum_and_shift)(const double *x, const uint64_t *v, size_t n, double k,
+                                 double *out)
+{
+    const V vk = VSET1(k);
+    V s[NACC], d[NACC];
+    ACC_INIT(s, -0.0);
+    ACC_INIT(d, -0.0);
+    WALK(v, n,
+         {
+             const V xv = VLOAD(x + i);
+             s[a] = VADD(s[a], xv);
+             d[a] = VADD(d[a], VSUB(xv, vk));
+         },
+         {
+             const V xv = MLOAD(x + i, m, vk);
+             s[a] = VADD_M(m, s[a], xv);
+             d[a] = VADD_M(m, d[a], VSUB(xv, vk));
+         })
+    out[0] = K(fold_add)(s);
+    out[1] = K(fold_add)(d);
+}
+
 static double K(red_prod)(const double *x, const uint64_t *v, size_t n)
 {
     V acc[NACC];
@@ -372,6 +396,7 @@ const blawk_reduce_kernels K(blawk_reduce_kernels) = {
     .name = STR(ISA),
     .sum = K(red_sum),
     .sum_shift = K(red_sum_shift),
+    .sum_and_shift = K(red_sum_and_shift),
     .m2 = K(red_m2),
     .m234 = K(red_m234),
     .prod = K(red_prod),

@@ -432,6 +432,27 @@ blawk_status blawk_red_partial(blawk_red_state *part, const double *x, const uin
     return BLAWK_OK;
 }
 
+blawk_status blawk_red_extreme_span(blawk_red_state *part, const double *x,
+                                    const uint64_t *x_valid, size_t n)
+{
+    if (part == NULL || (n && x == NULL) ||
+        (part->p.kind != BLAWK_RED_MIN && part->p.kind != BLAWK_RED_MAX))
+        return BLAWK_ERR_ARG;
+    const size_t cnt = n - blawk_null_count(x_valid, n);
+    if (cnt == 0)
+        return BLAWK_OK;
+    const blawk_reduce_kernels *kr = blawk_reduce_kernels_for((int)blawk_isa_active());
+    blawk_red_state b;
+    memset(&b, 0, sizeof b);
+    b.p = part->p;
+    b.n = (int64_t)cnt;
+    /* the kernels read whole bitmap words and clear the bits past n */
+    b.s = part->p.kind == BLAWK_RED_MIN ? kr->min(x, x_valid, n, &b.nan)
+                                        : kr->max(x, x_valid, n, &b.nan);
+    merge_fields(part, &b);
+    return BLAWK_OK;
+}
+
 int blawk_red_pairable(int32_t sum_kind, int32_t var_kind)
 {
     return (sum_kind == BLAWK_RED_SUM || sum_kind == BLAWK_RED_SUM0 ||

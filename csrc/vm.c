@@ -984,6 +984,23 @@ blawk_status blawk_vm_exec(const blawk_program *p, const blawk_col *inputs, blaw
         }
     }
 
+    /* A lone min/max of an input on one thread: one kernel call over the whole
+     * column (the extreme does not depend on the blocking; this saves the
+     * per-block fold and bookkeeping, which cost as much as the data). */
+    if (streaming && p->n_code == 1 && p->code[0].op == BLAWK_OP_REDUCE &&
+        p->code[0].a < p->n_inputs && !(p->code[0].flags & BLAWK_F_TWO_INPUTS) &&
+        (p->code[0].kind == BLAWK_RED_MIN || p->code[0].kind == BLAWK_RED_MAX)) {
+        const blawk_col *c = &inputs[p->code[0].a];
+        blawk_red_state *total = partials[0][0];
+        st = blawk_red_extreme_span(total, c->values, c->valid, n);
+        if (st == BLAWK_OK) {
+            int valid = 0;
+            blawk_red_result(total, &opts->scalars[p->code[0].dst], &valid);
+            opts->scalars_valid[p->code[0].dst] = (uint8_t)(valid != 0);
+        }
+        goto done;
+    }
+
     run_ctx ctx = {.p = p, .inputs = inputs, .outputs = outputs, .n = n, .n_blocks = n_blocks,
                    .warm_blocks = (chain + BLAWK_BLOCK - 1) / BLAWK_BLOCK,
                    .k = blawk_active(), .maxlag = maxlag, .lagged = lagged,

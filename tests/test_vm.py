@@ -337,3 +337,50 @@ def test_mean_and_std_of_one_register_share_a_pass(isa: str, threads: int) -> No
             assert same_ieee(z.values[valid], ((x - m) / sd)[valid])
     finally:
         blawk.set_threads(before)
+
+
+def test_lone_min_max_of_an_input_one_call(isa: str) -> None:
+    """On one thread a lone min/max of an input runs as one kernel call over
+    the whole column: the same value as the blocked path (two threads, or a
+    computed operand), with nulls, NaN, signed zeros, all-null and empty."""
+    rng = np.random.default_rng(4)
+    X = blawk.col("x")
+    before = blawk.get_threads()
+    cases = []
+    for n in (0, 1, 63, 64, 1000, 5000, 70_000):
+        x = rng.standard_normal(n)
+        if n > 10:
+            x[rng.integers(0, n, 5)] = rng.choice([0.0, -0.0, np.inf, -np.inf], 5)
+        cases.append(blawk.Column(x))
+        cases.append(blawk.Column(x, valid=rng.random(n) > 0.3))
+        cases.append(blawk.Column(x, valid=np.zeros(n, bool)))
+        zeros = np.where(rng.random(n) > 0.5, 0.0, -0.0)
+        cases.append(blawk.Column(zeros))
+        if n > 10:
+            y = x.copy()
+            y[n // 2] = np.nan
+            cases.append(blawk.Column(y, valid=rng.random(n) > 0.3))
+    try:
+        for col in cases:
+            for op in ("min", "max"):
+                blawk.set_threads(1)
+                one = blawk.compute(getattr(X, op)(), x=col)
+                # a computed operand (the same values) takes the blocked path
+                blocked = blawk.compute(getattr(blawk.where(X, X, X), op)(), x=col)
+                blawk.set_threads(2)
+                two = blawk.compute(getattr(X, op)(), x=col)
+                vals = col.values[col.is_valid()]
+                if len(vals) == 0:
+                    assert one is None and blocked is None and two is None
+                    continue
+                assert same_ieee(np.array([one, two]), np.array([blocked, blocked])), op
+                if np.isnan(vals).any():
+                    assert np.isnan(one)
+                else:
+                    want = getattr(np, op)(vals)
+                    if want == 0:  # -0.0 below +0.0
+                        neg = np.signbit(vals[vals == 0])
+                        want = -0.0 if (neg.any() if op == "min" else neg.all()) else 0.0
+                    assert same_ieee(np.array([one]), np.array([want])), op
+    finally:
+        blawk.set_threads(before)

@@ -71,6 +71,12 @@ blawk_status blawk_red_merge(blawk_red_state *total, const blawk_red_state *part
  * bits of two blawk_red_partial calls.  BLAWK_ERR_ARG for other kinds. */
 blawk_status blawk_red_partial_pair(blawk_red_state *sum_part, blawk_red_state *var_part,
                                     const double *x, const uint64_t *x_valid, size_t n);
+/* MIN / MAX over a whole column in one kernel call (any n; x_valid: n bits
+ * from bit 0, NULL = all valid): their result does not depend on how the
+ * column is cut, so no per-block fold is needed.  Merges into `part` like
+ * blawk_red_partial.  BLAWK_ERR_ARG for other kinds. */
+blawk_status blawk_red_extreme_span(blawk_red_state *part, const double *x,
+                                    const uint64_t *x_valid, size_t n);
 /* May blawk_red_partial_pair take these kinds (sum-like, variance-like)? */
 int blawk_red_pairable(int32_t sum_kind, int32_t var_kind);
 void blawk_red_reset(blawk_red_state *s);

@@ -41,6 +41,7 @@ static inline __m256i mask_avx2(unsigned bits)
 #define N __m256d
 #define N_INIT _mm256_setzero_pd()
 #define N_ACC(f, x) _mm256_or_pd((f), _mm256_cmp_pd((x), (x), _CMP_UNORD_Q))
+#define N_ACC2(f, x, y) _mm256_or_pd((f), _mm256_cmp_pd((x), (y), _CMP_UNORD_Q))
 #define N_ANY(f) (_mm256_movemask_pd(f) != 0)
 
 #include "reduce_impl.h"

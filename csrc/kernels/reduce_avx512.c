@@ -37,6 +37,7 @@ static inline double hmul_avx512(__m512d v)
 #define N_INIT ((__mmask8)0)
 /* _kor keeps the flags in mask registers (a plain | moves each one out) */
 #define N_ACC(f, x) _kor_mask8((f), _mm512_cmp_pd_mask((x), (x), _CMP_UNORD_Q))
+#define N_ACC2(f, x, y) _kor_mask8((f), _mm512_cmp_pd_mask((x), (y), _CMP_UNORD_Q))
 #define N_ANY(f) ((f) != 0)
 
 #include "reduce_impl.h"

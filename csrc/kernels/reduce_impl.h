@@ -16,7 +16,8 @@
  *   VMIN(a, x)     per lane: x < a ? x : a; a if x is NaN; either zero on a tie
  *   VMAX(a, x)     per lane: x > a ? x : a; a if x is NaN; either zero on a tie
  *   MINMAX_EXACT_ZEROS  1 if VMIN/VMAX already order -0.0 < +0.0
- *   N              a NaN-flag accumulator        N_INIT, N_ACC(f, x), N_ANY(f)
+ *   N              a NaN-flag accumulator        N_INIT, N_ACC(f, x), N_ANY(f),
+ *                  N_ACC2(f, x, y): flags a NaN in x or y
  *
  * The lane rule.  A block is cut into groups of BLAWK_RED_LANES (32) elements;
  * lane j accumulates the elements with index % 32 == j, in order.  Accumulator
@@ -290,9 +291,15 @@ static double K(zero_rescan)(const double *x, const uint64_t *v, size_t n, doubl
         ACC_INIT(acc, ID);                                                             \
         WALK(v, n,                                                                     \
              {                                                                         \
-                 const V xv = VLOAD(x + i);                                            \
-                 acc[a] = VOP(acc[a], xv);                                             \
-                 f = N_ACC(f, xv);                                                     \
+                 /* two vectors a step: one unordered compare flags a NaN  \
+                    in either (NACC is even on every ISA) */                          \
+                 if ((a & 1) == 0) {                                                   \
+                     const V x0 = VLOAD(x + i);                                        \
+                     const V x1 = VLOAD(x + i + W);                                    \
+                     acc[a] = VOP(acc[a], x0);                                         \
+                     acc[a + 1] = VOP(acc[a + 1], x1);                                 \
+                     f = N_ACC2(f, x0, x1);                                            \
+                 }                                                                     \
              },                                                                        \
              {                                                                         \
                  const V xv = MLOAD(x + i, m, VSET1(ID));                              \

@@ -34,6 +34,7 @@ static inline double select_scalar(unsigned m, double a, double b)
 #define N int
 #define N_INIT 0
 #define N_ACC(f, x) ((f) | ((x) != (x)))
+#define N_ACC2(f, x, y) ((f) | ((x) != (x)) | ((y) != (y)))
 #define N_ANY(f) (f)
 
 #include "reduce_impl.h"

@@ -749,10 +749,11 @@ static int mom_fast_ok(const blawk_win_state *s, const double *x, const uint64_t
         if ((m & 63) && (xv[m >> 6] | ~((UINT64_C(1) << (m & 63)) - 1)) != ~UINT64_C(0))
             return 0;
     }
-    int fin = 1;
-    for (size_t j = 0; j < m; j++)
-        fin &= fabs(x[j]) <= DBL_MAX;
-    return fin;
+    switch (blawk_isa_active()) {
+    case BLAWK_ISA_AVX512: return blawk_winmom_all_finite_avx512(x, m);
+    case BLAWK_ISA_AVX2: return blawk_winmom_all_finite_avx2(x, m);
+    default: return blawk_winmom_all_finite_scalar(x, m);
+    }
 }
 
 /* (h, l) += t, TwoSum (two_acc) */

@@ -41,6 +41,12 @@ typedef struct blawk_winmom_eval_args {
 
 typedef void (*blawk_winmom_eval_fn)(const blawk_winmom_eval_args *a);
 
+/* 1 when every x[0..n) is finite (no NaN, no inf), else 0 */
+typedef int (*blawk_winmom_all_finite_fn)(const double *x, size_t n);
+
+int blawk_winmom_all_finite_scalar(const double *x, size_t n);
+int blawk_winmom_all_finite_avx2(const double *x, size_t n);
+int blawk_winmom_all_finite_avx512(const double *x, size_t n);
 void blawk_winmom_terms_scalar(double *d, double *d2, double *q, const double *x, size_t n,
                                double a, int k2);
 void blawk_winmom_terms_avx2(double *d, double *d2, double *q, const double *x, size_t n,

@@ -12,6 +12,14 @@
 #include "kernels/window.h"
 #include "kernels/winmom.h"
 
+int WINMOM_NAME(all_finite)(const double *x, size_t n)
+{
+    int fin = 1;
+    for (size_t j = 0; j < n; j++)
+        fin &= fabs(x[j]) <= DBL_MAX;
+    return fin;
+}
+
 void WINMOM_NAME(terms)(double *restrict d, double *restrict d2, double *restrict q,
                         const double *restrict x, size_t n, double a, int k2)
 {

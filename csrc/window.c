@@ -48,7 +48,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blawk.h"
 #include "kernels/window.h"
+#include "kernels/winmom.h"
 
 #if defined(__GNUC__)
 #define WIN_INLINE static inline __attribute__((always_inline))
@@ -67,6 +69,23 @@ typedef struct ncache {
     double k2;    /* n (n+1) */
     double k3;    /* 3 (n-1) */
 } ncache;
+
+/* The moments' fast path works on at most MOM_FAST_ROWS rows at a time and
+ * computes the chains' terms MOM_FAST_TERMS positions at a time. */
+#define MOM_FAST_ROWS BLAWK_BLOCK
+#define MOM_FAST_TERMS 256
+
+struct mom_fast_scratch {
+    /* per row of the piece, for the window ending there: */
+    double ph0[MOM_FAST_ROWS], pl0[MOM_FAST_ROWS]; /* prefix sums of d */
+    double ph1[MOM_FAST_ROWS], pl1[MOM_FAST_ROWS]; /* of d^2 */
+    double sh[2 * MOM_FAST_ROWS], sl[2 * MOM_FAST_ROWS]; /* the suffix sums its window needs
+                                                      (as suf, sufl: K per row) */
+    double anchor[MOM_FAST_ROWS];                  /* its window's anchor */
+    uint8_t cst[MOM_FAST_ROWS];                    /* its window is constant */
+    double pd[MOM_FAST_TERMS], pd2[MOM_FAST_TERMS], pq[MOM_FAST_TERMS]; /* prefix terms */
+    double sd[MOM_FAST_TERMS], sd2[MOM_FAST_TERMS], sq[MOM_FAST_TERMS]; /* suffix terms */
+};
 
 struct blawk_win_state {
     int kind;
@@ -106,6 +125,9 @@ struct blawk_win_state {
 
     /* min / max use suf (the suffix extremes, w + 1) and ph[0] (the prefix
        extreme), suf_lo and seen like the moments */
+
+    /* moments' fast path (sum .. zscore): scratch, see mom_fast */
+    struct mom_fast_scratch *fs;
 
     /* median */
     blawk_win_medheap med;
@@ -190,6 +212,8 @@ blawk_status blawk_win_new(const blawk_win_params *p, blawk_win_state **out)
     if (ok && s->nmom)
         ok = (s->suf = zalloc((s->w + 1) * s->nmom, sizeof(double))) != NULL &&
              (s->sufl = zalloc((s->w + 1) * s->nmom, sizeof(double))) != NULL;
+    if (ok && (s->nmom == 1 || s->nmom == 2))
+        ok = (s->fs = zalloc(1, sizeof *s->fs)) != NULL;
     if (ok && (s->kind == BLAWK_WIN_MIN || s->kind == BLAWK_WIN_MAX)) {
         /* suffix extremes; row w is the empty suffix */
         ok = (s->suf = zalloc(s->w + 1, sizeof(double))) != NULL;
@@ -221,6 +245,7 @@ void blawk_win_free(blawk_win_state *s)
     free(s->vb);
     free(s->suf);
     free(s->sufl);
+    free(s->fs);
     if (s->have_med)
         blawk_win_medheap_free(&s->med);
     free(s->obs_x);
@@ -619,8 +644,8 @@ WIN_INLINE void mom_chunk(blawk_win_state *s, double *out, uint64_t *out_valid, 
     }
 }
 
-WIN_INLINE void mom_block(blawk_win_state *st, double *out, uint64_t *out_valid, const double *x,
-                          const uint64_t *xv, size_t n, const int kind)
+WIN_INLINE void mom_rows(blawk_win_state *st, double *out, uint64_t *out_valid, const double *x,
+                         const uint64_t *xv, size_t n, const int kind)
 {
     /* Work on a local copy of the state: stores through out/buf cannot alias
      * it, so its fields can live in registers for the whole block. */
@@ -672,6 +697,286 @@ WIN_INLINE void mom_block(blawk_win_state *st, double *out, uint64_t *out_valid,
     if (n & 63)
         out_valid[n >> 6] = word;
     *st = L;
+}
+
+/*
+ * The fast path (sum, mean, var, std, zscore): the same operations in the same
+ * order as mom_rows, so the same bits, arranged so that only the running sums
+ * stay sequential.  A piece of rows takes it when every row is valid and
+ * finite, the state has seen at least a window of rows and its window is full
+ * (so every window of the piece has w valid values, the anchor of a segment
+ * is its first row and no suffix slot is missing).  It goes segment by
+ * segment ("spans": the piece's rows of one segment):
+ *   1. the terms of the span's rows (d, d^2 and d^2's rounding error) and, when
+ *      the span starts a segment, those of the previous segment (in the ring)
+ *      about the new anchor: vector loops, per ISA (kernels/winmom_*.c);
+ *   2. one scalar loop runs the prefix chain of the span and the suffix chain
+ *      of the previous segment side by side: two independent TwoSum chains
+ *      that overlap in the pipeline, over precomputed terms;
+ *   3. the equal-run tracking (constant windows), a separate integer loop;
+ *   4. the windows' results: a vector loop per ISA (winmom_*.c).
+ * The other pieces (nulls, NaN/inf, warm-up, anchors to fix) take mom_rows.
+ */
+WIN_INLINE blawk_winmom_terms_fn winmom_terms(void)
+{
+    switch (blawk_isa_active()) {
+    case BLAWK_ISA_AVX512: return blawk_winmom_terms_avx512;
+    case BLAWK_ISA_AVX2: return blawk_winmom_terms_avx2;
+    default: return blawk_winmom_terms_scalar;
+    }
+}
+
+WIN_INLINE blawk_winmom_eval_fn winmom_eval(void)
+{
+    switch (blawk_isa_active()) {
+    case BLAWK_ISA_AVX512: return blawk_winmom_eval_avx512;
+    case BLAWK_ISA_AVX2: return blawk_winmom_eval_avx2;
+    default: return blawk_winmom_eval_scalar;
+    }
+}
+
+/* Can rows x[0..m) take the fast path? */
+static int mom_fast_ok(const blawk_win_state *s, const double *x, const uint64_t *xv, size_t m)
+{
+    if (m < 8 || !s->fs || s->seen < s->w || s->cnt != s->w)
+        return 0;
+    if (s->slot != 0 && (!s->seg_anchored || s->suf_lo > s->slot + 1))
+        return 0;
+    if (xv) {
+        for (size_t k = 0; k < (m >> 6); k++)
+            if (xv[k] != ~UINT64_C(0))
+                return 0;
+        if ((m & 63) && (xv[m >> 6] | ~((UINT64_C(1) << (m & 63)) - 1)) != ~UINT64_C(0))
+            return 0;
+    }
+    switch (blawk_isa_active()) {
+    case BLAWK_ISA_AVX512: return blawk_winmom_all_finite_avx512(x, m);
+    case BLAWK_ISA_AVX2: return blawk_winmom_all_finite_avx2(x, m);
+    default: return blawk_winmom_all_finite_scalar(x, m);
+    }
+}
+
+/* (h, l) += t, TwoSum (two_acc) */
+#define FAST_STEP(h, l, t)                                                           \
+    do {                                                                             \
+        const double t_ = (t);                                                       \
+        const double s_ = h + t_;                                                    \
+        const double b_ = s_ - h;                                                    \
+        const double e_ = (h - (s_ - b_)) + (t_ - b_);                               \
+        h = s_;                                                                      \
+        l += e_;                                                                     \
+    } while (0)
+
+/*
+ * Rows x[0..len) of one segment (slot + len <= w): push them (prefix chain,
+ * and the previous segment's suffix chain when they start a segment), leave
+ * the state as mom_push would, and write their results to out[0..len)
+ * (past_only: out[1..len); the caller did out[0]).  fs->cst and the prefix
+ * arrays are filled for the rows.
+ */
+WIN_INLINE void mom_fast_span(blawk_win_state *s, const double *x, size_t p0, size_t len,
+                              const int K, const int anchored, const int runs,
+                              blawk_winmom_terms_fn terms)
+{
+    struct mom_fast_scratch *fs = s->fs;
+    const int64_t w = s->w, slot0 = s->slot, t0 = s->t;
+    const int k2 = K == 2;
+    double a;
+    size_t ns = 0; /* suffix positions: slots w-1 .. 1 of the previous segment */
+    if (slot0 == 0) { /* seg_start, with row t0 valid and finite and seen >= w */
+        s->prev_fin = s->seg_fin;
+        s->have_prev_fin = s->have_seg_fin;
+        s->have_seg_fin = 0;
+        a = anchored ? x[0] : 0.0;
+        s->suf_lo = 0;
+        s->anchor = a;
+        s->seg_anchored = 1;
+        for (int k = 0; k < 4; k++)
+            s->ph[k] = s->pl[k] = 0.0;
+        ns = (size_t)(w - 1);
+    } else {
+        a = s->anchor;
+    }
+
+    /* 1 + 2: terms, then the two chains side by side */
+    double h0 = s->ph[0], l0 = s->pl[0], h1 = s->ph[1], l1 = s->pl[1];
+    double g0 = 0.0, m0 = 0.0, g1 = 0.0, m1 = 0.0;
+    double *suf = s->suf, *sufl = s->sufl;
+    const double *buf = s->buf;
+    size_t pp = 0, sp = 0;
+    while (pp < len || sp < ns) {
+        const size_t bp = len - pp < MOM_FAST_TERMS ? len - pp : MOM_FAST_TERMS;
+        const size_t bs = ns - sp < MOM_FAST_TERMS ? ns - sp : MOM_FAST_TERMS;
+        /* suffix block: slots hi_slot down to hi_slot - bs + 1, terms in slot order */
+        const int64_t hi_slot = w - 1 - (int64_t)sp;
+        if (bp)
+            terms(fs->pd, fs->pd2, fs->pq, x + pp, bp, a, k2);
+        if (bs)
+            terms(fs->sd, fs->sd2, fs->sq, buf + (hi_slot - (int64_t)bs + 1), bs, a, k2);
+        const size_t both = bp < bs ? bp : bs;
+        size_t i = 0;
+        for (; i < both; i++) {
+            const size_t r = bs - 1 - i;
+            const int64_t j = hi_slot - (int64_t)i;
+            FAST_STEP(h0, l0, fs->pd[i]);
+            FAST_STEP(g0, m0, fs->sd[r]);
+            if (k2) {
+                FAST_STEP(h1, l1, fs->pd2[i]);
+                l1 += fs->pq[i];
+                FAST_STEP(g1, m1, fs->sd2[r]);
+                m1 += fs->sq[r];
+            }
+            fs->ph0[p0 + pp + i] = h0;
+            fs->pl0[p0 + pp + i] = l0;
+            fs->ph1[p0 + pp + i] = h1;
+            fs->pl1[p0 + pp + i] = l1;
+            suf[j * K] = g0;
+            sufl[j * K] = m0;
+            if (k2) {
+                suf[j * K + 1] = g1;
+                sufl[j * K + 1] = m1;
+            }
+        }
+        for (size_t ip = i; ip < bp; ip++) {
+            FAST_STEP(h0, l0, fs->pd[ip]);
+            if (k2) {
+                FAST_STEP(h1, l1, fs->pd2[ip]);
+                l1 += fs->pq[ip];
+            }
+            fs->ph0[p0 + pp + ip] = h0;
+            fs->pl0[p0 + pp + ip] = l0;
+            fs->ph1[p0 + pp + ip] = h1;
+            fs->pl1[p0 + pp + ip] = l1;
+        }
+        for (size_t is = i; is < bs; is++) {
+            const size_t r = bs - 1 - is;
+            const int64_t j = hi_slot - (int64_t)is;
+            FAST_STEP(g0, m0, fs->sd[r]);
+            if (k2) {
+                FAST_STEP(g1, m1, fs->sd2[r]);
+                m1 += fs->sq[r];
+            }
+            suf[j * K] = g0;
+            sufl[j * K] = m0;
+            if (k2) {
+                suf[j * K + 1] = g1;
+                sufl[j * K + 1] = m1;
+            }
+        }
+        pp += bp;
+        sp += bs;
+    }
+    s->ph[0] = h0;
+    s->pl[0] = l0;
+    s->ph[1] = h1;
+    s->pl[1] = l1;
+
+    /* the ring (after the suffix chain, which read the previous segment there) */
+    memcpy(s->buf + slot0, x, len * sizeof(double));
+    memset(s->vb + slot0, 1, len);
+
+    /* 3: equal runs (mom_push's brk / last_row / lastv; every row valid, finite) */
+    if (runs) {
+        int64_t brk = s->brk, last_row = s->last_row;
+        double lastv = s->lastv;
+        uint8_t *cst = fs->cst + p0;
+        for (size_t p = 0; p < len; p++) {
+            const double v = x[p];
+            brk = v == lastv ? brk : last_row;
+            last_row = t0 + (int64_t)p;
+            lastv = v;
+            cst[p] = brk < t0 + (int64_t)p + 1 - w;
+        }
+        s->brk = brk;
+        s->last_row = last_row;
+        s->lastv = lastv;
+        s->seg_fin = lastv;
+        s->have_seg_fin = 1;
+    }
+    s->t = t0 + (int64_t)len;
+    s->seen += (int64_t)len;
+    s->slot = slot0 + (int64_t)len == w ? 0 : slot0 + (int64_t)len;
+
+    /* what the evaluation needs from the suffix sums, which the next segment
+     * overwrites: the suffix from slot (row's slot + 1) on (slot w: empty) */
+    memcpy(fs->sh + p0 * (size_t)K, suf + (slot0 + 1) * K, len * (size_t)K * sizeof(double));
+    memcpy(fs->sl + p0 * (size_t)K, sufl + (slot0 + 1) * K, len * (size_t)K * sizeof(double));
+    for (size_t p = 0; p < len; p++)
+        fs->anchor[p0 + p] = a;
+}
+
+/* Rows x[0..m) through the fast path (mom_fast_ok said yes). */
+WIN_INLINE void mom_fast(blawk_win_state *st, double *out, uint64_t *out_valid, const double *x,
+                         size_t m, const int kind)
+{
+    blawk_win_state L = *st, *s = &L; /* a local copy: see mom_rows */
+    const int K = kind_moments(kind);
+    const int anchored = kind != BLAWK_WIN_SUM && kind != BLAWK_WIN_MEAN;
+    const int runs = kind != BLAWK_WIN_SUM;
+    const int vld = s->w >= s->need; /* every window holds w valid values */
+    const blawk_winmom_terms_fn terms = winmom_terms();
+    struct mom_fast_scratch *fs = s->fs;
+    /* past_only: row 0's window ends at the row before the piece (the state's) */
+    const double r0 = s->past_only && vld ? mom_result(s, kind, K, x[0]) : 0.0;
+    for (size_t i = 0; i < m;) {
+        size_t len = m - i;
+        if ((int64_t)len > s->w - s->slot)
+            len = (size_t)(s->w - s->slot);
+        mom_fast_span(s, x + i, i, len, K, anchored, runs, terms);
+        i += len;
+    }
+    /* the windows ending at rows 0 .. m-1 (past_only: 0 .. m-2, for rows 1 .. m-1) */
+    const size_t past = (size_t)s->past_only;
+    if (s->past_only)
+        out[0] = r0 == r0 ? r0 : (double)NAN; /* canonical NaN, as put() */
+    if (!vld) {
+        memset(out + past, 0, (m - past) * sizeof(double));
+    } else if (m > past) {
+        const double nn = (double)s->w;
+        const ncache *c = consts_for(&s->nc, nn, kind);
+        const blawk_winmom_eval_args e = {
+            .kind = kind,
+            .m = m - past,
+            .ph0 = fs->ph0,
+            .pl0 = fs->pl0,
+            .ph1 = fs->ph1,
+            .pl1 = fs->pl1,
+            .sh = fs->sh,
+            .sl = fs->sl,
+            .cst = fs->cst,
+            .lastv = x,
+            .x = x + past,
+            .anchor = fs->anchor,
+            .n = nn,
+            .inv_n = c->inv_n,
+            .nd = nn - s->ddof,
+            .out = out + past,
+        };
+        winmom_eval()(&e);
+    }
+    for (size_t k = 0; k < (m >> 6); k++)
+        out_valid[k] = vld ? ~UINT64_C(0) : 0;
+    if (m & 63)
+        out_valid[m >> 6] = vld ? (UINT64_C(1) << (m & 63)) - 1 : 0;
+    *st = L;
+}
+
+WIN_INLINE void mom_block(blawk_win_state *st, double *out, uint64_t *out_valid, const double *x,
+                          const uint64_t *xv, size_t n, const int kind)
+{
+    if (!out || kind_moments(kind) > 2 || !st->fs) {
+        mom_rows(st, out, out_valid, x, xv, n, kind);
+        return;
+    }
+    /* pieces of MOM_FAST_ROWS (a multiple of 64: the bitmaps stay word-aligned) */
+    for (size_t off = 0; off < n; off += MOM_FAST_ROWS) {
+        const size_t m = n - off < MOM_FAST_ROWS ? n - off : MOM_FAST_ROWS;
+        const uint64_t *v = xv ? xv + off / 64 : NULL;
+        if (mom_fast_ok(st, x + off, v, m))
+            mom_fast(st, out + off, out_valid + off / 64, x + off, m, kind);
+        else
+            mom_rows(st, out + off, out_valid + off / 64, x + off, v, m, kind);
+    }
 }
 
 /* ---------------------------------------------------------------- count */

@@ -700,3 +700,111 @@ def test_pandas_skew_kurt_constant_windows() -> None:
         assert np.array_equal(np.isnan(got) | ~ok, np.isnan(want))
         f = ~np.isnan(want)
         assert np.allclose(got[f], want[f], rtol=1e-12)
+
+
+# ------------------------------------------------ the moments' fast path
+#
+# sum .. zscore take a vectorised path (kernels/winmom_*.c) on pieces of >= 8
+# rows that are all valid and finite once the state has seen a full window;
+# pieces of 7 rows never take it.  Both must give the same bits everywhere.
+
+FAST_KINDS = ["sum", "mean", "var", "std", "zscore"]
+FAST_WINDOWS = [1, 2, 7, 8, 9, 20, 250, 5000]  # 5000: longer than the data
+
+
+def fast_column(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Clean data the fast path takes: a random walk with constant stretches,
+    runs of signed zeros and values at an offset of 1e9."""
+    x = 100 + np.cumsum(rng.standard_normal(n))
+    x[300:340] = 2.5
+    x[900:930] = np.where(np.arange(30) % 3 == 0, -0.0, 0.0)
+    x[1500:1800] = 1e9 + rng.integers(-3, 4, 300)
+    x[2000:2021] = -0.0
+    return x
+
+
+@pytest.mark.parametrize("kind", FAST_KINDS)
+def test_fast_path_same_bits_as_rows(isa, kind: str) -> None:
+    """Whole column, pieces of 64 / 1024 (fast) == pieces of 7 (row by row)."""
+    rng = np.random.default_rng(61)
+    x = fast_column(rng, 3000)
+    for window, past, mp in itertools.product(FAST_WINDOWS, (False, True), (1, 3, None)):
+        mp = window if mp is None else mp
+        rows, rok = run(kind, x, None, window, mp, past_only=past, piece=7)
+        assert rok.any() or window < 20 or mp > 3000
+        for piece in (0, 64, 1024, 1000):
+            got, gok = run(kind, x, None, window, mp, past_only=past, piece=piece)
+            assert same_bits(got, rows) and np.array_equal(gok, rok), (window, past, mp, piece)
+
+
+@pytest.mark.parametrize("kind", FAST_KINDS)
+def test_fast_path_with_specials_and_nulls(isa, kind: str) -> None:
+    """NaN, +-inf and nulls planted in some pieces: those pieces take the row
+    path, the others the fast path, and the bits are those of row by row; a
+    special reaches exactly the windows that contain it."""
+    rng = np.random.default_rng(62)
+    n = 4096
+    x = fast_column(rng, n)
+    v = np.ones(n, dtype=bool)
+    v[1100:1103] = False
+    v[3333] = False
+    for special in (np.nan, np.inf, -np.inf):
+        y = x.copy()
+        at = [130, 2100, 2101, 4000]
+        y[at] = special
+        for window in (1, 2, 8, 9, 20, 250):
+            for past in (False, True):
+                rows, rok = run(kind, y, v, window, 2, past_only=past, piece=7)
+                got, gok = run(kind, y, v, window, 2, past_only=past, piece=1024)
+                assert same_bits(got, rows) and np.array_equal(gok, rok), (special, window)
+                clean, cok = run(kind, x, v, window, 2, past_only=past, piece=1024)
+                hit = np.zeros(n, dtype=bool)
+                for a in at:  # windows containing row a
+                    lo = a + past
+                    hit[lo:lo + window] = True
+                if kind == "zscore":
+                    hit[at] = True  # reads x[i] itself
+                assert same_bits(got[~hit], clean[~hit]) and np.array_equal(gok, cok)
+
+
+@pytest.mark.parametrize("kind", FAST_KINDS)
+def test_fast_path_thread_halo(kind: str) -> None:
+    """A state warmed up on a halo then run in big pieces (fast path) gives the
+    bits of the single pass."""
+    rng = np.random.default_rng(63)
+    x = fast_column(rng, 3000)
+    for window, past in ((2, False), (20, True), (250, False), (1000, True)):
+        whole, wok = run(kind, x, None, window, 1, past_only=past, piece=7)
+        for r in (0, 5, 64, 1000, 1234, 2999):
+            first = max(r - window, 0)
+            s = _core.WindowState(kind, window, 1, 1, past, first)
+            s.feed(x[first:r], None)
+            got, gok = s.block(x[r:], None)
+            assert same_bits(got, whole[r:]) and np.array_equal(gok, wok[r:]), (window, r)
+
+
+@pytest.mark.parametrize("op", ["msum", "mavg", "mvar", "mstd", "wzs"])
+def test_fast_path_threads_and_isas(op: str) -> None:
+    """The VM (1024-row blocks) on 1 and 2 threads, every ISA: one result."""
+    import blawk
+
+    rng = np.random.default_rng(64)
+    x = fast_column(rng, 20_000)
+    before_isa, before_threads = blawk.isa(), blawk.get_threads()
+    results = []
+    try:
+        for isa_name, threads, w in itertools.product(_core.available_isas(), (1, 2), (20, 250)):
+            blawk.set_isa(isa_name)
+            blawk.set_threads(threads)
+            e = blawk.registry.lookup(op).call([blawk.col("x")], {"window": w})
+            r = blawk.compute(e, x=x)
+            results.append((w, r.values if hasattr(r, "values") else r.to_numpy()))
+    finally:
+        blawk.set_isa(before_isa)
+        blawk.set_threads(before_threads)
+    kind = {"msum": "sum", "mavg": "mean", "mvar": "var", "mstd": "std", "wzs": "zscore"}[op]
+    ddof = 0 if op == "mvar" else 1  # the catalogue's mvar is the population variance
+    for w, got in results:
+        want, wok = run(kind, x, None, w, w, ddof=ddof, piece=7)
+        got = np.asarray(got, dtype=np.float64)
+        assert same_bits(np.where(wok, got, 0.0), want), w

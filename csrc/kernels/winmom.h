@@ -1,0 +1,60 @@
+/*
+ * winmom.h -- the vectorisable passes of the rolling moments' fast path
+ * (internal; window.c drives them, docs/windows.md has the algorithm).
+ *
+ * window.c's moments are sequential only in their running sums (the prefix
+ * and suffix TwoSum chains).  What each row needs before the chain (its
+ * terms d = x - a, d^2 and the rounding error of d^2) and after it (the
+ * window's result from its suffix and prefix sums) is independent from row to
+ * row, so it is computed here, in loops the compiler vectorises, once per
+ * ISA.  Every ISA performs exactly the same IEEE operations in the same order
+ * as window.c's row-by-row code (no FMA: -ffp-contract=off; +, -, *, /, sqrt
+ * are correctly rounded in every lane), so every ISA gives the same bits.
+ */
+#ifndef BLAWK_WINMOM_H
+#define BLAWK_WINMOM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* d[j] = x[j] - a; for k2: d2[j] = d*d and q[j] = its rounding error
+ * (Dekker / Veltkamp, as window.c's sq_err).  d2, q unused when !k2. */
+typedef void (*blawk_winmom_terms_fn)(double *d, double *d2, double *q, const double *x,
+                                      size_t n, double a, int k2);
+
+/* What the evaluation of m consecutive windows needs.  Window j has prefix
+ * sums ph0[j] + pl0[j] (of d) and ph1[j] + pl1[j] (of d^2), and suffix sums
+ * sh[j*K] + sl[j*K] (d), sh[j*K+1] + sl[j*K+1] (d^2), K = 1 for sum and mean,
+ * 2 for var, std and zscore (window.c's interleaved suffix arrays). */
+typedef struct blawk_winmom_eval_args {
+    int kind;                  /* BLAWK_WIN_SUM .. BLAWK_WIN_ZSCORE */
+    size_t m;
+    const double *ph0, *pl0, *ph1, *pl1;
+    const double *sh, *sl;
+    const uint8_t *cst;        /* window j's valid values are all equal (to lastv[j]) */
+    const double *lastv;       /* the window's last value */
+    const double *x;           /* zscore: the row's own value */
+    const double *anchor;      /* zscore: the window's anchor a */
+    double n, inv_n, nd;       /* the count, 1/n, n - ddof */
+    double *out;               /* m results (a NaN written as the canonical quiet NaN) */
+} blawk_winmom_eval_args;
+
+typedef void (*blawk_winmom_eval_fn)(const blawk_winmom_eval_args *a);
+
+/* 1 when every x[0..n) is finite (no NaN, no inf), else 0 */
+typedef int (*blawk_winmom_all_finite_fn)(const double *x, size_t n);
+
+int blawk_winmom_all_finite_scalar(const double *x, size_t n);
+int blawk_winmom_all_finite_avx2(const double *x, size_t n);
+int blawk_winmom_all_finite_avx512(const double *x, size_t n);
+void blawk_winmom_terms_scalar(double *d, double *d2, double *q, const double *x, size_t n,
+                               double a, int k2);
+void blawk_winmom_terms_avx2(double *d, double *d2, double *q, const double *x, size_t n,
+                             double a, int k2);
+void blawk_winmom_terms_avx512(double *d, double *d2, double *q, const double *x, size_t n,
+                               double a, int k2);
+void blawk_winmom_eval_scalar(const blawk_winmom_eval_args *a);
+void blawk_winmom_eval_avx2(const blawk_winmom_eval_args *a);
+void blawk_winmom_eval_avx512(const blawk_winmom_eval_args *a);
+
+#endif

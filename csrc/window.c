@@ -39,9 +39,13 @@
  * ever sees observations.
  *
  * All of them are ISA-independent: each row's result depends on the state
- * the previous rows left, so they run one portable, sequential implementation
- * and every ISA gives the same bits (as does every way of splitting the
- * column into pieces: the segment boundaries are fixed by the row number).
+ * the previous rows left, so the sequential chains (prefix and suffix sums,
+ * extremes, heaps) are one portable implementation, and every ISA gives the
+ * same bits (as does every way of splitting the column into pieces: the
+ * segment boundaries are fixed by the row number).  The per-row work around
+ * the moment chains (the terms d, d^2 and its rounding error, and the
+ * evaluation of each window) is vectorised per ISA in kernels/winmom_*.c
+ * (mom_fast), with the same IEEE operations in the same order.
  */
 #include <float.h>
 #include <math.h>

@@ -155,7 +155,7 @@ class OpSpec:
         named = _named(self, operands)
         nodes = [_to_node(self.name, name, v) for name, v in named]
         _check_lengths(self.name, named, nodes)
-        if self.kind in ("lag", "window", "scan") or self.name == "where":
+        if self.kind in ("lag", "window", "scan") or self.name in ("where", "masked"):
             for (name, _), nd in zip(named, nodes, strict=True):
                 _needs_column(self.name, name, nd)
         if self.variadic:
@@ -239,7 +239,7 @@ def _check_lengths(op: str, named: list[tuple[str, Any]], nodes: list[Expr]) -> 
 
 
 def _needs_column(op: str, name: str, nd: Expr) -> None:
-    """Lags, windows, scans and where need a column, not a number."""
+    """Lags, windows, scans, where and masked need a column, not a number."""
     from .planner import LOWERING
 
     if nd.op == "const":

@@ -333,3 +333,14 @@ def test_masked_semantics_and_language() -> None:
     vals = res.values[keep][1:]
     assert res.is_valid()[~keep].sum() == 0 and res.is_valid()[keep][1:].all()
     np.testing.assert_allclose(vals, want, rtol=1e-15)
+
+
+def test_masked_bad_input() -> None:
+    """masked needs two columns: the error names masked and the operand."""
+    with pytest.raises(blawk.TypeMismatch, match="mask must be a column") as e:
+        blawk.eval("(masked (column 1 2) 3)")
+    assert "masked" in str(e.value)
+    with pytest.raises(blawk.TypeMismatch, match="x must be a column"):
+        blawk.masked(3.0, blawk.Column([1.0, 0.0]))
+    with pytest.raises(blawk.ShapeError):
+        blawk.masked(blawk.Column([1.0, 2.0]), blawk.Column([1.0, 0.0, 1.0]))

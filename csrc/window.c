@@ -86,7 +86,7 @@ struct mom_fast_scratch {
     double sh0[MOM_FAST_ROWS], sl0[MOM_FAST_ROWS]; /* the suffix sums its window needs */
     double sh1[MOM_FAST_ROWS], sl1[MOM_FAST_ROWS]; /* (of d, of d^2) */
     double anchor[MOM_FAST_ROWS];                  /* its window's anchor */
-    uint8_t cst[MOM_FAST_ROWS];                    /* its window is constant */
+    uint64_t cst[MOM_FAST_ROWS];                   /* its window is constant (0, 1) */
     double pd[MOM_FAST_TERMS], pd2[MOM_FAST_TERMS], pq[MOM_FAST_TERMS]; /* prefix terms */
     double sd[MOM_FAST_TERMS], sd2[MOM_FAST_TERMS], sq[MOM_FAST_TERMS]; /* suffix terms */
     /* a group of segments in lanes (mom_fast_lanes): the same per window, as
@@ -98,7 +98,7 @@ struct mom_fast_scratch {
         double xz[MOM_FAST_ROWS];  /* zscore with past_only: the next row's */
         double anchor[MOM_FAST_ROWS];
         double out[MOM_FAST_ROWS];
-        uint8_t cst[MOM_FAST_ROWS];
+        uint64_t cst[MOM_FAST_ROWS];
     } t;
 };
 
@@ -894,7 +894,7 @@ WIN_INLINE void mom_fast_span(blawk_win_state *s, const double *x, size_t p0, si
     if (runs) {
         int64_t brk = s->brk, last_row = s->last_row;
         double lastv = s->lastv;
-        uint8_t *cst = fs->cst + p0;
+        uint64_t *cst = fs->cst + p0;
         for (size_t p = 0; p < len; p++) {
             const double v = x[p];
             brk = v == lastv ? brk : last_row;

@@ -116,10 +116,10 @@ void LANES_NAME(const blawk_winmom_lanes_args *A)
     }
     /* the window ending at slot i: slots i+1 .. w-1 of the previous segment
      * and 0 .. i of its own, all equal */
-    uint8_t *cst = A->cst;
+    uint64_t *cst = A->cst;
     for (size_t i = 0; i < w; i++) {
         const unsigned b = (unsigned)(ep[i] & es[i + 1]);
         for (size_t l = 0; l < LN; l++)
-            cst[i * LN + l] = (uint8_t)((b >> l) & 1u);
+            cst[i * LN + l] = (b >> l) & 1u;
     }
 }

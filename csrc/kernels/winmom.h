@@ -32,7 +32,10 @@ typedef struct blawk_winmom_eval_args {
     size_t m;
     const double *ph0, *pl0, *ph1, *pl1;
     const double *sh0, *sl0, *sh1, *sl1;
-    const uint8_t *cst;        /* window j's valid values are all equal (to lastv[j]) */
+    const uint64_t *cst;       /* 1: window j's valid values are all equal (to lastv[j]),
+                                  else 0 (64 bits like the doubles: a byte array would
+                                  make the compiler's vector loop 64 rows wide and
+                                  leave up to 63 rows to its scalar epilogue) */
     const double *lastv;       /* the window's last value */
     const double *x;           /* zscore: the row's own value */
     const double *anchor;      /* zscore: the window's anchor a */
@@ -63,7 +66,7 @@ typedef struct blawk_winmom_lanes_args {
     double *sh0, *sl0, *sh1, *sl1; /* suffix sums of segment k+l-1 from slot i+1 (0 for i = w-1) */
     double *xt;                /* the row's value */
     double *anchor;            /* the segment's anchor */
-    uint8_t *cst;              /* the window's values are all equal (window.c's brk test) */
+    uint64_t *cst;             /* the window's values are all equal (window.c's brk test) */
 } blawk_winmom_lanes_args;
 
 typedef void (*blawk_winmom_lanes_fn)(const blawk_winmom_lanes_args *a);

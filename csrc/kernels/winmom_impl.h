@@ -74,7 +74,7 @@ static void eval_mean(const blawk_winmom_eval_args *a)
     const double *restrict ph0 = a->ph0, *restrict pl0 = a->pl0;
     const double *restrict sh = a->sh0, *restrict sl = a->sl0;
     const double *restrict lastv = a->lastv;
-    const uint8_t *restrict cst = a->cst;
+    const uint64_t *restrict cst = a->cst;
     const double n = a->n;
     double *restrict out = a->out;
     const size_t m = a->m; /* a local: out could alias *a without strict aliasing */
@@ -102,7 +102,7 @@ static inline __attribute__((always_inline)) void eval_m2_body(const blawk_winmo
     const double *restrict sh0 = a->sh0, *restrict sl0 = a->sl0;
     const double *restrict sh1 = a->sh1, *restrict sl1 = a->sl1;
     const double *restrict lastv = a->lastv, *restrict x = a->x;
-    const uint8_t *restrict cst = a->cst;
+    const uint64_t *restrict cst = a->cst;
     const double *restrict anchor = a->anchor;
     const double n = a->n, inv_n = a->inv_n, nd = a->nd;
     double *restrict out = a->out;

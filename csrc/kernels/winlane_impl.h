@@ -7,11 +7,10 @@
  *   LM               a lane mask (per-lane booleans)
  *   LADD/LSUB/LMUL   lane-wise IEEE +, -, * (correctly rounded in every lane)
  *   LSET1(s), LLOAD(p), LSTORE(p, v)
- *   LGATHER(p, idx, k)   lanes l < k: p[l*w] (idx holds l*w), else 0.0
  *   LSHIFTIN(s, v)   [s, v[0], .., v[LN-2]]
  *   LEQ(a, b)        a == b per lane (ordered: false with a NaN)
  *   LAND(m, n), LALL, LBITS(m)  mask and, all-true, the lanes as bits
- *   LIDX, LIDXSET(w) the gather's index vector type and l*w
+ *   LSTOREBITS(p, b) p[l] = bit l of b, as uint64_t 0 or 1
  *
  * Each lane does exactly the scalar operations of window.c's mom_fast_span
  * (terms: winmom_impl.h's terms; the TwoSum step: FAST_STEP) in the same
@@ -56,14 +55,22 @@ void LANES_NAME(const blawk_winmom_lanes_args *A)
     const LV c27 = LSET1(134217729.0), two = LSET1(2.0), zero = LSET1(0.0);
     uint8_t ep[BLAWK_BLOCK], es[BLAWK_BLOCK + 1]; /* w <= BLAWK_BLOCK / 2 */
 
-    /* the rows of slot i of each lane's segment: one tile row */
-    const LIDX idx = LIDXSET(w);
-    for (size_t i = 0; i < w; i++)
-        LSTORE(xt + i * LN, LGATHER(x + i, idx, nl));
+    /* the rows of slot i of each lane's segment: one tile row (a copy: 8-lane
+     * gathers measured no faster on Zen 5, docs/windows.md) */
+    for (size_t l = 0; l < LN; l++) {
+        if (l < nl) {
+            for (size_t i = 0; i < w; i++)
+                xt[i * LN + l] = x[l * w + i];
+        } else {
+            for (size_t i = 0; i < w; i++)
+                xt[i * LN + l] = 0.0;
+        }
+    }
 
     const LV a = A->anchored ? LLOAD(xt) : zero;
+    double *anchor = A->anchor;
     for (size_t i = 0; i < w; i++)
-        LSTORE(A->anchor + i * LN, a);
+        LSTORE(anchor + i * LN, a);
 
     /* The two chains side by side: prefix slot i forward, suffix slot
      * j = w-1-i backward (slots w-1 .. 1).  The suffix of slot j is what the
@@ -117,9 +124,6 @@ void LANES_NAME(const blawk_winmom_lanes_args *A)
     /* the window ending at slot i: slots i+1 .. w-1 of the previous segment
      * and 0 .. i of its own, all equal */
     uint64_t *cst = A->cst;
-    for (size_t i = 0; i < w; i++) {
-        const unsigned b = (unsigned)(ep[i] & es[i + 1]);
-        for (size_t l = 0; l < LN; l++)
-            cst[i * LN + l] = (b >> l) & 1u;
-    }
+    for (size_t i = 0; i < w; i++)
+        LSTOREBITS(cst + i * LN, (unsigned)(ep[i] & es[i + 1]));
 }

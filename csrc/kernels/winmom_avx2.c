@@ -15,18 +15,16 @@
 #define LSET1 _mm256_set1_pd
 #define LLOAD _mm256_loadu_pd
 #define LSTORE _mm256_storeu_pd
-#define LIDX __m256i
-#define LIDXSET(w) _mm256_set_epi64x(3 * (long long)(w), 2 * (long long)(w), (long long)(w), 0)
-#define LGATHER(p, idx, k)                                                            \
-    _mm256_mask_i64gather_pd(_mm256_setzero_pd(), p, idx,                            \
-                             _mm256_castsi256_pd(_mm256_cmpgt_epi64(                 \
-                                 _mm256_set1_epi64x((long long)(k)),                 \
-                                 _mm256_set_epi64x(3, 2, 1, 0))), 8)
 #define LSHIFTIN(s, v)                                                                \
     _mm256_blend_pd(_mm256_permute4x64_pd(v, 0x90), _mm256_set1_pd(s), 1)
 #define LEQ(a, b) _mm256_cmp_pd(a, b, _CMP_EQ_OQ)
 #define LAND(m, n) _mm256_and_pd(m, n)
 #define LALL _mm256_castsi256_pd(_mm256_set1_epi64x(-1))
 #define LBITS(m) ((unsigned)_mm256_movemask_pd(m))
+#define LSTOREBITS(p, b)                                                              \
+    _mm256_storeu_si256((__m256i *)(void *)(p),                                       \
+                        _mm256_and_si256(_mm256_srlv_epi64(_mm256_set1_epi64x((long long)(b)), \
+                                                           _mm256_set_epi64x(3, 2, 1, 0)), \
+                                         _mm256_set1_epi64x(1)))
 #define LANES_NAME blawk_winmom_lanes_avx2
 #include "winlane_impl.h"

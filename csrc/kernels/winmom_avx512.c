@@ -15,11 +15,6 @@
 #define LSET1 _mm512_set1_pd
 #define LLOAD _mm512_loadu_pd
 #define LSTORE _mm512_storeu_pd
-#define LIDX __m512i
-#define LIDXSET(w) _mm512_mullo_epi64(_mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0),       \
-                                      _mm512_set1_epi64((long long)(w)))
-#define LGATHER(p, idx, k)                                                            \
-    _mm512_mask_i64gather_pd(_mm512_setzero_pd(), (__mmask8)((1u << (k)) - 1u), idx, p, 8)
 #define LSHIFTIN(s, v)                                                                \
     _mm512_castsi512_pd(_mm512_alignr_epi64(_mm512_castpd_si512(v),                 \
                                             _mm512_castpd_si512(_mm512_set1_pd(s)), 7))
@@ -27,5 +22,10 @@
 #define LAND(m, n) ((__mmask8)((m) & (n)))
 #define LALL ((__mmask8)0xff)
 #define LBITS(m) ((unsigned)(m))
+#define LSTOREBITS(p, b)                                                              \
+    _mm512_storeu_si512((void *)(p),                                                  \
+                        _mm512_and_si512(_mm512_srlv_epi64(_mm512_set1_epi64((long long)(b)), \
+                                                           _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0)), \
+                                         _mm512_set1_epi64(1)))
 #define LANES_NAME blawk_winmom_lanes_avx512
 #include "winlane_impl.h"

@@ -45,7 +45,9 @@
  * segment boundaries are fixed by the row number).  The per-row work around
  * the moment chains (the terms d, d^2 and its rounding error, and the
  * evaluation of each window) is vectorised per ISA in kernels/winmom_*.c
- * (mom_fast), with the same IEEE operations in the same order.
+ * (mom_fast), with the same IEEE operations in the same order; so are the
+ * chains of whole segments, each segment in a lane of one vector
+ * (mom_fast_lanes, kernels/winlane_impl.h).
  */
 #include <float.h>
 #include <math.h>
@@ -730,6 +732,8 @@ WIN_INLINE void mom_rows(blawk_win_state *st, double *out, uint64_t *out_valid, 
  *      that overlap in the pipeline, over precomputed terms;
  *   3. the equal-run tracking (constant windows), a separate integer loop;
  *   4. the windows' results: a vector loop per ISA (winmom_*.c).
+ * Groups of 2 .. lanes whole segments do 1-3 in the lanes of one vector
+ * instead (mom_fast_lanes) and evaluate their windows as a tile.
  * The other pieces (nulls, NaN/inf, warm-up, anchors to fix) take mom_rows.
  */
 WIN_INLINE blawk_winmom_terms_fn winmom_terms(void)
@@ -932,21 +936,18 @@ WIN_INLINE void mom_fast_span(blawk_win_state *s, const double *x, size_t p0, si
  * for windows of w rows, or 0 when a group of lanes would not fit a tile. */
 WIN_INLINE size_t winmom_lanes(int64_t w, blawk_winmom_lanes_fn *fn)
 {
-    switch (blawk_isa_active()) {
-    case BLAWK_ISA_AVX512:
-        if (w * BLAWK_WINMOM_LANES_AVX512 <= MOM_FAST_ROWS) {
-            *fn = blawk_winmom_lanes_avx512;
-            return BLAWK_WINMOM_LANES_AVX512;
-        }
-        /* fall through: AVX-512 machines run AVX2 code too (the same bits) */
-    case BLAWK_ISA_AVX2:
-        if (w * BLAWK_WINMOM_LANES_AVX2 <= MOM_FAST_ROWS) {
-            *fn = blawk_winmom_lanes_avx2;
-            return BLAWK_WINMOM_LANES_AVX2;
-        }
-        return 0;
-    default: return 0;
+    const blawk_isa isa = blawk_isa_active();
+    if (isa == BLAWK_ISA_AVX512 && w * BLAWK_WINMOM_LANES_AVX512 <= MOM_FAST_ROWS) {
+        *fn = blawk_winmom_lanes_avx512;
+        return BLAWK_WINMOM_LANES_AVX512;
     }
+    /* AVX-512 machines run the 4-lane AVX2 code too (the same bits) */
+    if ((isa == BLAWK_ISA_AVX512 || isa == BLAWK_ISA_AVX2) &&
+        w * BLAWK_WINMOM_LANES_AVX2 <= MOM_FAST_ROWS) {
+        *fn = blawk_winmom_lanes_avx2;
+        return BLAWK_WINMOM_LANES_AVX2;
+    }
+    return 0;
 }
 
 /* A group takes at least this many whole segments (fewer: mom_fast_span). */

@@ -23,6 +23,6 @@ print("isa", blawk.isa())
 for w in (20, 250):
     for op in ("msum", "mavg", "mvar", "mstd"):
         e = getattr(blawk.col("x"), op)(w)
-        print(f"{op} w={w}: {best(lambda: blawk.compute(e, x=x, out=y)):.2f}")
-    print(f"bn.move_mean w={w}: {best(lambda: bn.move_mean(x, w)):.2f}")
-    print(f"bn.move_std  w={w}: {best(lambda: bn.move_std(x, w, ddof=1)):.2f}")
+        print(f"{op} w={w}: {best(lambda e=e: blawk.compute(e, x=x, out=y)):.2f}")
+    print(f"bn.move_mean w={w}: {best(lambda w=w: bn.move_mean(x, w)):.2f}")
+    print(f"bn.move_std  w={w}: {best(lambda w=w: bn.move_std(x, w, ddof=1)):.2f}")

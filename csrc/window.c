@@ -45,7 +45,9 @@
  * segment boundaries are fixed by the row number).  The per-row work around
  * the moment chains (the terms d, d^2 and its rounding error, and the
  * evaluation of each window) is vectorised per ISA in kernels/winmom_*.c
- * (mom_fast), with the same IEEE operations in the same order.
+ * (mom_fast), with the same IEEE operations in the same order; so are the
+ * chains of whole segments, each segment in a lane of one vector
+ * (mom_fast_lanes, kernels/winlane_impl.h).
  */
 #include <float.h>
 #include <math.h>
@@ -83,12 +85,23 @@ struct mom_fast_scratch {
     /* per row of the piece, for the window ending there: */
     double ph0[MOM_FAST_ROWS], pl0[MOM_FAST_ROWS]; /* prefix sums of d */
     double ph1[MOM_FAST_ROWS], pl1[MOM_FAST_ROWS]; /* of d^2 */
-    double sh[2 * MOM_FAST_ROWS], sl[2 * MOM_FAST_ROWS]; /* the suffix sums its window needs
-                                                      (as suf, sufl: K per row) */
+    double sh0[MOM_FAST_ROWS], sl0[MOM_FAST_ROWS]; /* the suffix sums its window needs */
+    double sh1[MOM_FAST_ROWS], sl1[MOM_FAST_ROWS]; /* (of d, of d^2) */
     double anchor[MOM_FAST_ROWS];                  /* its window's anchor */
-    uint8_t cst[MOM_FAST_ROWS];                    /* its window is constant */
+    uint64_t cst[MOM_FAST_ROWS];                   /* its window is constant (0, 1) */
     double pd[MOM_FAST_TERMS], pd2[MOM_FAST_TERMS], pq[MOM_FAST_TERMS]; /* prefix terms */
     double sd[MOM_FAST_TERMS], sd2[MOM_FAST_TERMS], sq[MOM_FAST_TERMS]; /* suffix terms */
+    /* a group of segments in lanes (mom_fast_lanes): the same per window, as
+     * tiles (position i*lanes + l: slot i of the group's segment l) */
+    struct {
+        double ph0[MOM_FAST_ROWS], pl0[MOM_FAST_ROWS], ph1[MOM_FAST_ROWS], pl1[MOM_FAST_ROWS];
+        double sh0[MOM_FAST_ROWS], sl0[MOM_FAST_ROWS], sh1[MOM_FAST_ROWS], sl1[MOM_FAST_ROWS];
+        double x[MOM_FAST_ROWS];   /* the row's value */
+        double xz[MOM_FAST_ROWS];  /* zscore with past_only: the next row's */
+        double anchor[MOM_FAST_ROWS];
+        double out[MOM_FAST_ROWS];
+        uint64_t cst[MOM_FAST_ROWS];
+    } t;
 };
 
 struct blawk_win_state {
@@ -719,6 +732,8 @@ WIN_INLINE void mom_rows(blawk_win_state *st, double *out, uint64_t *out_valid, 
  *      that overlap in the pipeline, over precomputed terms;
  *   3. the equal-run tracking (constant windows), a separate integer loop;
  *   4. the windows' results: a vector loop per ISA (winmom_*.c).
+ * Groups of 2 .. lanes whole segments do 1-3 in the lanes of one vector
+ * instead (mom_fast_lanes) and evaluate their windows as a tile.
  * The other pieces (nulls, NaN/inf, warm-up, anchors to fix) take mom_rows.
  */
 WIN_INLINE blawk_winmom_terms_fn winmom_terms(void)
@@ -883,7 +898,7 @@ WIN_INLINE void mom_fast_span(blawk_win_state *s, const double *x, size_t p0, si
     if (runs) {
         int64_t brk = s->brk, last_row = s->last_row;
         double lastv = s->lastv;
-        uint8_t *cst = fs->cst + p0;
+        uint64_t *cst = fs->cst + p0;
         for (size_t p = 0; p < len; p++) {
             const double v = x[p];
             brk = v == lastv ? brk : last_row;
@@ -903,10 +918,149 @@ WIN_INLINE void mom_fast_span(blawk_win_state *s, const double *x, size_t p0, si
 
     /* what the evaluation needs from the suffix sums, which the next segment
      * overwrites: the suffix from slot (row's slot + 1) on (slot w: empty) */
-    memcpy(fs->sh + p0 * (size_t)K, suf + (slot0 + 1) * K, len * (size_t)K * sizeof(double));
-    memcpy(fs->sl + p0 * (size_t)K, sufl + (slot0 + 1) * K, len * (size_t)K * sizeof(double));
+    for (size_t p = 0; p < len; p++) {
+        fs->sh0[p0 + p] = suf[(slot0 + 1 + (int64_t)p) * K];
+        fs->sl0[p0 + p] = sufl[(slot0 + 1 + (int64_t)p) * K];
+    }
+    if (k2) {
+        for (size_t p = 0; p < len; p++) {
+            fs->sh1[p0 + p] = suf[(slot0 + 1 + (int64_t)p) * K + 1];
+            fs->sl1[p0 + p] = sufl[(slot0 + 1 + (int64_t)p) * K + 1];
+        }
+    }
     for (size_t p = 0; p < len; p++)
         fs->anchor[p0 + p] = a;
+}
+
+/* The chains in lanes (when the ISA has them): a function and its lane count
+ * for windows of w rows, or 0 when a group of lanes would not fit a tile. */
+WIN_INLINE size_t winmom_lanes(int64_t w, blawk_winmom_lanes_fn *fn)
+{
+    const blawk_isa isa = blawk_isa_active();
+    if (isa == BLAWK_ISA_AVX512 && w * BLAWK_WINMOM_LANES_AVX512 <= MOM_FAST_ROWS) {
+        *fn = blawk_winmom_lanes_avx512;
+        return BLAWK_WINMOM_LANES_AVX512;
+    }
+    /* AVX-512 machines run the 4-lane AVX2 code too (the same bits) */
+    if ((isa == BLAWK_ISA_AVX512 || isa == BLAWK_ISA_AVX2) &&
+        w * BLAWK_WINMOM_LANES_AVX2 <= MOM_FAST_ROWS) {
+        *fn = blawk_winmom_lanes_avx2;
+        return BLAWK_WINMOM_LANES_AVX2;
+    }
+    return 0;
+}
+
+/* A group takes at least this many whole segments (fewer: mom_fast_span). */
+#define MOM_LANES_MIN 2
+
+/* What the evaluation of the windows of rows needs; e is filled but for the
+ * arrays. */
+WIN_INLINE blawk_winmom_eval_args eval_base(const blawk_win_state *s, int kind, double inv_n)
+{
+    const double nn = (double)s->w;
+    blawk_winmom_eval_args e;
+    memset(&e, 0, sizeof e);
+    e.kind = kind;
+    e.n = nn;
+    e.inv_n = inv_n;
+    e.nd = nn - s->ddof;
+    return e;
+}
+
+/*
+ * Rows x[g .. g + nl*w) of a piece of m rows: nl whole segments, the first
+ * starting at row g (s->slot == 0), in the lanes of one vector (lane l:
+ * segment l of the group; its suffix chain runs over segment l-1, for lane 0
+ * the ring).  Leaves the state as nl segment starts and mom_push over the rows
+ * would, and, when vld, writes the windows ending at those rows (past_only:
+ * to the next rows, up to row m-1).
+ */
+static void mom_fast_lanes(blawk_win_state *s, double *out, const double *x, size_t g, size_t m,
+                           size_t nl, size_t L, blawk_winmom_lanes_fn fn, const int kind,
+                           const int anchored, const int runs, const int vld,
+                           const blawk_winmom_eval_args *base)
+{
+    struct mom_fast_scratch *fs = s->fs;
+    const size_t w = (size_t)s->w, rows = nl * w;
+    const int64_t t0 = s->t;
+    const double *xg = x + g;
+    const blawk_winmom_lanes_args A = {
+        .w = w, .nl = nl, .k2 = kind_moments(kind) == 2, .anchored = anchored,
+        .x = xg, .prev = s->buf,
+        .ph0 = fs->t.ph0, .pl0 = fs->t.pl0, .ph1 = fs->t.ph1, .pl1 = fs->t.pl1,
+        .sh0 = fs->t.sh0, .sl0 = fs->t.sl0, .sh1 = fs->t.sh1, .sl1 = fs->t.sl1,
+        .xt = fs->t.x, .anchor = fs->t.anchor, .cst = fs->t.cst,
+    };
+    fn(&A);
+
+    /* the state: the last segment's prefix sums and anchor (its suffix sums
+     * are rewritten when the next segment starts, before anything reads them) */
+    const size_t last = (w - 1) * L + (nl - 1);
+    s->ph[0] = fs->t.ph0[last];
+    s->pl[0] = fs->t.pl0[last];
+    s->ph[1] = fs->t.ph1[last];
+    s->pl[1] = fs->t.pl1[last];
+    s->anchor = anchored ? xg[(nl - 1) * w] : 0.0;
+    s->seg_anchored = 1;
+    s->suf_lo = 0;
+    for (size_t l = 0; l < nl; l++) { /* seg_start, then the segment's rows */
+        s->prev_fin = s->seg_fin;
+        s->have_prev_fin = s->have_seg_fin;
+        s->have_seg_fin = 0;
+        if (runs) {
+            s->seg_fin = xg[(l + 1) * w - 1];
+            s->have_seg_fin = 1;
+        }
+    }
+    if (runs) { /* brk: before the last row that differs from the row before */
+        for (size_t r = rows; r-- > 0;) {
+            const double pv = r ? xg[r - 1] : s->lastv;
+            if (!(xg[r] == pv)) {
+                s->brk = r ? t0 + (int64_t)r - 1 : s->last_row;
+                break;
+            }
+        }
+        s->last_row = t0 + (int64_t)rows - 1;
+        s->lastv = xg[rows - 1];
+    }
+    memcpy(s->buf, xg + (nl - 1) * w, w * sizeof(double));
+    s->t = t0 + (int64_t)rows;
+    s->seen += (int64_t)rows;
+
+    if (!vld)
+        return;
+    const size_t past = (size_t)s->past_only;
+    const double *xr = fs->t.x;
+    if (kind == BLAWK_WIN_ZSCORE && past) { /* the row the window is for: the next one */
+        for (size_t i = 0; i < w; i++)
+            for (size_t l = 0; l < L; l++) {
+                const size_t row = g + l * w + i + 1;
+                fs->t.xz[i * L + l] = l < nl && row < m ? x[row] : 0.0;
+            }
+        xr = fs->t.xz;
+    }
+    blawk_winmom_eval_args e = *base;
+    e.m = w * L;
+    e.ph0 = fs->t.ph0;
+    e.pl0 = fs->t.pl0;
+    e.ph1 = fs->t.ph1;
+    e.pl1 = fs->t.pl1;
+    e.sh0 = fs->t.sh0;
+    e.sl0 = fs->t.sl0;
+    e.sh1 = fs->t.sh1;
+    e.sl1 = fs->t.sl1;
+    e.cst = fs->t.cst;
+    e.lastv = fs->t.x;
+    e.x = xr;
+    e.anchor = fs->t.anchor;
+    e.out = fs->t.out;
+    winmom_eval()(&e);
+    for (size_t l = 0; l < nl; l++) {
+        const size_t r0 = g + l * w + past;
+        const size_t n = r0 + w <= m ? w : m - r0;
+        for (size_t i = 0; i < n; i++)
+            out[r0 + i] = fs->t.out[i * L + l];
+    }
 }
 
 /* Rows x[0..m) through the fast path (mom_fast_ok said yes). */
@@ -920,43 +1074,63 @@ WIN_INLINE void mom_fast(blawk_win_state *st, double *out, uint64_t *out_valid, 
     const int vld = s->w >= s->need; /* every window holds w valid values */
     const blawk_winmom_terms_fn terms = winmom_terms();
     struct mom_fast_scratch *fs = s->fs;
+    blawk_winmom_lanes_fn lanes_fn = NULL;
+    const size_t nlanes = winmom_lanes(s->w, &lanes_fn);
+    const double inv_n = vld ? consts_for(&s->nc, (double)s->w, kind)->inv_n : 0.0;
+    const blawk_winmom_eval_args base = eval_base(s, kind, inv_n);
+    const size_t past = (size_t)s->past_only;
     /* past_only: row 0's window ends at the row before the piece (the state's) */
     const double r0 = s->past_only && vld ? mom_result(s, kind, K, x[0]) : 0.0;
+    if (!vld)
+        memset(out, 0, m * sizeof(double));
+    size_t ga = m, gb = m; /* rows [ga, gb) went through lanes */
     for (size_t i = 0; i < m;) {
+        if (nlanes && s->slot == 0) {
+            size_t nl = (m - i) / (size_t)s->w;
+            nl = nl < nlanes ? nl : nlanes;
+            if (nl >= MOM_LANES_MIN) {
+                ga = ga < i ? ga : i;
+                mom_fast_lanes(s, out, x, i, m, nl, nlanes, lanes_fn, kind, anchored, runs, vld,
+                               &base);
+                i += nl * (size_t)s->w;
+                gb = i;
+                continue;
+            }
+        }
         size_t len = m - i;
         if ((int64_t)len > s->w - s->slot)
             len = (size_t)(s->w - s->slot);
         mom_fast_span(s, x + i, i, len, K, anchored, runs, terms);
         i += len;
     }
-    /* the windows ending at rows 0 .. m-1 (past_only: 0 .. m-2, for rows 1 .. m-1) */
-    const size_t past = (size_t)s->past_only;
+    /* the other windows: those ending at rows [0, ga) and [gb, m) (past_only:
+     * all but the last, for rows 1 .. m-1) */
     if (s->past_only)
         out[0] = r0 == r0 ? r0 : (double)NAN; /* canonical NaN, as put() */
-    if (!vld) {
-        memset(out + past, 0, (m - past) * sizeof(double));
-    } else if (m > past) {
-        const double nn = (double)s->w;
-        const ncache *c = consts_for(&s->nc, nn, kind);
-        const blawk_winmom_eval_args e = {
-            .kind = kind,
-            .m = m - past,
-            .ph0 = fs->ph0,
-            .pl0 = fs->pl0,
-            .ph1 = fs->ph1,
-            .pl1 = fs->pl1,
-            .sh = fs->sh,
-            .sl = fs->sl,
-            .cst = fs->cst,
-            .lastv = x,
-            .x = x + past,
-            .anchor = fs->anchor,
-            .n = nn,
-            .inv_n = c->inv_n,
-            .nd = nn - s->ddof,
-            .out = out + past,
-        };
-        winmom_eval()(&e);
+    if (vld) {
+        const size_t ranges[2][2] = {{0, ga}, {gb, m}};
+        for (int k = 0; k < 2; k++) {
+            const size_t j0 = ranges[k][0];
+            const size_t j1 = ranges[k][1] < m - past ? ranges[k][1] : m - past;
+            if (j1 <= j0)
+                continue;
+            blawk_winmom_eval_args e = base;
+            e.m = j1 - j0;
+            e.ph0 = fs->ph0 + j0;
+            e.pl0 = fs->pl0 + j0;
+            e.ph1 = fs->ph1 + j0;
+            e.pl1 = fs->pl1 + j0;
+            e.sh0 = fs->sh0 + j0;
+            e.sl0 = fs->sl0 + j0;
+            e.sh1 = fs->sh1 + j0;
+            e.sl1 = fs->sl1 + j0;
+            e.cst = fs->cst + j0;
+            e.lastv = x + j0;
+            e.x = x + past + j0;
+            e.anchor = fs->anchor + j0;
+            e.out = out + past + j0;
+            winmom_eval()(&e);
+        }
     }
     for (size_t k = 0; k < (m >> 6); k++)
         out_valid[k] = vld ? ~UINT64_C(0) : 0;

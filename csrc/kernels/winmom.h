@@ -22,16 +22,20 @@
 typedef void (*blawk_winmom_terms_fn)(double *d, double *d2, double *q, const double *x,
                                       size_t n, double a, int k2);
 
-/* What the evaluation of m consecutive windows needs.  Window j has prefix
- * sums ph0[j] + pl0[j] (of d) and ph1[j] + pl1[j] (of d^2), and suffix sums
- * sh[j*K] + sl[j*K] (d), sh[j*K+1] + sl[j*K+1] (d^2), K = 1 for sum and mean,
- * 2 for var, std and zscore (window.c's interleaved suffix arrays). */
+/* What the evaluation of m windows needs.  Window j has prefix sums
+ * ph0[j] + pl0[j] (of d) and ph1[j] + pl1[j] (of d^2), and suffix sums
+ * sh0[j] + sl0[j] (d), sh1[j] + sl1[j] (d^2; var, std and zscore only).
+ * The windows are independent: any order of them (rows, or the lanes' tiles
+ * below) works. */
 typedef struct blawk_winmom_eval_args {
     int kind;                  /* BLAWK_WIN_SUM .. BLAWK_WIN_ZSCORE */
     size_t m;
     const double *ph0, *pl0, *ph1, *pl1;
-    const double *sh, *sl;
-    const uint8_t *cst;        /* window j's valid values are all equal (to lastv[j]) */
+    const double *sh0, *sl0, *sh1, *sl1;
+    const uint64_t *cst;       /* 1: window j's valid values are all equal (to lastv[j]),
+                                  else 0 (64 bits like the doubles: a byte array would
+                                  make the compiler's vector loop 64 rows wide and
+                                  leave up to 63 rows to its scalar epilogue) */
     const double *lastv;       /* the window's last value */
     const double *x;           /* zscore: the row's own value */
     const double *anchor;      /* zscore: the window's anchor a */
@@ -40,6 +44,37 @@ typedef struct blawk_winmom_eval_args {
 } blawk_winmom_eval_args;
 
 typedef void (*blawk_winmom_eval_fn)(const blawk_winmom_eval_args *a);
+
+/*
+ * The chains in lanes.  A group of nl (1 .. lanes) whole segments k .. k+nl-1,
+ * their rows contiguous in x, segment k-1 in prev (w values): lane l runs the
+ * prefix chain of segment k+l and the suffix chain of segment k+l-1 about the
+ * anchor of segment k+l (its first row, or 0 when !anchored), with exactly
+ * the scalar chain's operations in the same order (window.c's mom_fast_span),
+ * so each lane gives the scalar bits.  All values finite.
+ * Outputs are tiles: position i*lanes + l is slot i of segment k+l (the
+ * window ending at that row), w*lanes positions of each; lanes >= nl hold
+ * garbage (finite arithmetic on zeros).
+ */
+typedef struct blawk_winmom_lanes_args {
+    size_t w, nl;
+    int k2;                    /* the d^2 chains too (var, std, zscore) */
+    int anchored;
+    const double *x;           /* nl*w rows */
+    const double *prev;        /* segment k-1 */
+    double *ph0, *pl0, *ph1, *pl1; /* prefix sums through slot i */
+    double *sh0, *sl0, *sh1, *sl1; /* suffix sums of segment k+l-1 from slot i+1 (0 for i = w-1) */
+    double *xt;                /* the row's value */
+    double *anchor;            /* the segment's anchor */
+    uint64_t *cst;             /* the window's values are all equal (window.c's brk test) */
+} blawk_winmom_lanes_args;
+
+typedef void (*blawk_winmom_lanes_fn)(const blawk_winmom_lanes_args *a);
+
+#define BLAWK_WINMOM_LANES_AVX2 4
+#define BLAWK_WINMOM_LANES_AVX512 8
+void blawk_winmom_lanes_avx2(const blawk_winmom_lanes_args *a);
+void blawk_winmom_lanes_avx512(const blawk_winmom_lanes_args *a);
 
 /* 1 when every x[0..n) is finite (no NaN, no inf), else 0 */
 typedef int (*blawk_winmom_all_finite_fn)(const double *x, size_t n);

@@ -58,7 +58,7 @@ void WINMOM_NAME(terms)(double *restrict d, double *restrict d2, double *restric
 static void eval_sum(const blawk_winmom_eval_args *a)
 {
     const double *restrict ph0 = a->ph0, *restrict pl0 = a->pl0;
-    const double *restrict sh = a->sh, *restrict sl = a->sl;
+    const double *restrict sh = a->sh0, *restrict sl = a->sl0;
     double *restrict out = a->out;
     const size_t m = a->m; /* a local: out could alias *a without strict aliasing */
     for (size_t j = 0; j < m; j++) {
@@ -72,9 +72,9 @@ static void eval_sum(const blawk_winmom_eval_args *a)
 static void eval_mean(const blawk_winmom_eval_args *a)
 {
     const double *restrict ph0 = a->ph0, *restrict pl0 = a->pl0;
-    const double *restrict sh = a->sh, *restrict sl = a->sl;
+    const double *restrict sh = a->sh0, *restrict sl = a->sl0;
     const double *restrict lastv = a->lastv;
-    const uint8_t *restrict cst = a->cst;
+    const uint64_t *restrict cst = a->cst;
     const double n = a->n;
     double *restrict out = a->out;
     const size_t m = a->m; /* a local: out could alias *a without strict aliasing */
@@ -99,17 +99,18 @@ static inline __attribute__((always_inline)) void eval_m2_body(const blawk_winmo
 {
     const double *restrict ph0 = a->ph0, *restrict pl0 = a->pl0;
     const double *restrict ph1 = a->ph1, *restrict pl1 = a->pl1;
-    const double *restrict sh = a->sh, *restrict sl = a->sl;
+    const double *restrict sh0 = a->sh0, *restrict sl0 = a->sl0;
+    const double *restrict sh1 = a->sh1, *restrict sl1 = a->sl1;
     const double *restrict lastv = a->lastv, *restrict x = a->x;
-    const uint8_t *restrict cst = a->cst;
+    const uint64_t *restrict cst = a->cst;
     const double *restrict anchor = a->anchor;
     const double n = a->n, inv_n = a->inv_n, nd = a->nd;
     double *restrict out = a->out;
     const size_t m = a->m; /* a local: out could alias *a without strict aliasing */
     for (size_t j = 0; j < m; j++) {
         double S1, S1l, S2, S2l;
-        JOIN(S1, S1l, sh[2 * j], sl[2 * j], ph0[j], pl0[j]);
-        JOIN(S2, S2l, sh[2 * j + 1], sl[2 * j + 1], ph1[j], pl1[j]);
+        JOIN(S1, S1l, sh0[j], sl0[j], ph0[j], pl0[j]);
+        JOIN(S2, S2l, sh1[j], sl1[j], ph1[j], pl1[j]);
         /* centred_m2 */
         const double q = S1 * inv_n;
         const double c = 4398046511105.0 * q; /* 2^42 + 1 */

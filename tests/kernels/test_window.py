@@ -808,3 +808,95 @@ def test_fast_path_threads_and_isas(op: str) -> None:
         want, wok = run(kind, x, None, w, w, ddof=ddof, piece=7)
         got = np.asarray(got, dtype=np.float64)
         assert same_bits(np.where(wok, got, 0.0), want), w
+
+
+# ------------------------------------------ the chains in lanes
+#
+# In a fast-path piece, groups of whole segments (2 .. 4 on AVX2, 2 .. 8 on
+# AVX-512, windows up to 256 / 128 rows) run their prefix and suffix chains in
+# the lanes of one vector (kernels/winlane_impl.h); the partial segments at the
+# piece's edges take the scalar chain.  Pieces of 7 rows take neither.
+
+LANE_WINDOWS = [8, 9, 16, 20, 33, 64]
+
+
+@pytest.mark.parametrize("kind", FAST_KINDS)
+def test_lanes_same_bits_as_rows(isa, kind: str) -> None:
+    """Lane groups from every piece split (pieces that start mid-segment:
+    1000, 333, 129) give the bits of row by row, with past_only, min_periods
+    and ddof."""
+    rng = np.random.default_rng(71)
+    x = fast_column(rng, 5000)
+    for window in LANE_WINDOWS:
+        for past, ddof in ((False, 1), (True, 1), (False, 0), (True, 2)):
+            for mp in (1, window):
+                rows, rok = run(kind, x, None, window, mp, ddof, past_only=past, piece=7)
+                assert rok[window:].all()
+                for piece in (0, 1024, 1000, 333, 129, 64):
+                    got, gok = run(kind, x, None, window, mp, ddof, past_only=past, piece=piece)
+                    assert same_bits(got, rows) and np.array_equal(gok, rok), \
+                        (window, past, ddof, mp, piece)
+
+
+@pytest.mark.parametrize("kind", FAST_KINDS)
+def test_lanes_constant_runs_at_segment_edges(isa, kind: str) -> None:
+    """Runs of equal values (and of +-0) that start, end or span lane and
+    segment boundaries: the lanes' constant-window flags are the row-by-row
+    ones (mean exactly the value, var/std exactly 0, zscore 0/0)."""
+    rng = np.random.default_rng(72)
+    for window in LANE_WINDOWS:
+        x = rng.integers(0, 3, 4096).astype(np.float64)  # many short runs
+        for start in (window - 1, 3 * window, 5 * window + 1, 1024 - window, 1024 + 2):
+            x[start:start + window + 1] = 7.0
+        x[2 * window:2 * window + window] = np.where(np.arange(window) % 2 == 0, 0.0, -0.0)
+        for past in (False, True):
+            rows, rok = run(kind, x, None, window, window, past_only=past, piece=7)
+            got, gok = run(kind, x, None, window, window, past_only=past, piece=1024)
+            assert same_bits(got, rows) and np.array_equal(gok, rok), (window, past)
+            if kind in ("var", "std") and not past:
+                lo = 3 * window + window  # the window [3w, 4w] is all 7.0
+                assert got[lo] == 0.0
+
+
+@pytest.mark.parametrize("kind", FAST_KINDS)
+def test_lanes_around_nulls_and_specials(isa, kind: str) -> None:
+    """NaN, +-inf and nulls next to lane groups: the piece with one takes the
+    row path and leaves them in the ring, so the next piece's first group reads
+    them in its lane 0 suffix chain; the bits are those of row by row."""
+    rng = np.random.default_rng(73)
+    n = 5120
+    x = fast_column(rng, n)
+    for window in LANE_WINDOWS:
+        for special in (np.nan, np.inf, -np.inf, None):
+            y = x.copy()
+            v = np.ones(n, dtype=bool)
+            # the last rows of a piece (in the ring of the next piece's first group),
+            # a segment's first row, the rows around a group's end
+            at = [1023, 2048 - window, 3 * 1024 + 8 * window - 1, 3 * 1024 + 8 * window]
+            if special is None:
+                v[at] = False
+            else:
+                y[at] = special
+            for past in (False, True):
+                rows, rok = run(kind, y, v, window, 2, past_only=past, piece=7)
+                for piece in (1024, 1000):
+                    got, gok = run(kind, y, v, window, 2, past_only=past, piece=piece)
+                    assert same_bits(got, rows) and np.array_equal(gok, rok), \
+                        (special, window, past, piece)
+
+
+@pytest.mark.parametrize("kind", FAST_KINDS)
+def test_lanes_thread_halo(isa, kind: str) -> None:
+    """A state warmed up on a halo (blawk_win_feed), then run in one block whose
+    lane groups start at various offsets, gives the bits of the single pass."""
+    rng = np.random.default_rng(74)
+    x = fast_column(rng, 3000)
+    for window in LANE_WINDOWS:
+        for past in (False, True):
+            whole, wok = run(kind, x, None, window, 1, past_only=past, piece=7)
+            for r in (window, 5 * window + 3, 1000, 1234):
+                first = max(r - window, 0)
+                s = _core.WindowState(kind, window, 1, 1, past, first)
+                s.feed(x[first:r], None)
+                got, gok = s.block(x[r:], None)
+                assert same_bits(got, whole[r:]) and np.array_equal(gok, wok[r:]), (window, r)

@@ -882,7 +882,9 @@ blawk_status blawk_vm_exec(const blawk_program *p, const blawk_col *inputs, blaw
     size_t *maxlag = blawk_alloc(nr * sizeof(size_t));
     uint8_t *lagged = blawk_alloc(nr);
     blawk_red_state ***partials = blawk_alloc((p->n_code + 1) * sizeof(blawk_red_state **));
-    int32_t *red_pair = blawk_alloc((p->n_code + 1) * sizeof(int32_t));
+    int32_t *red_pair = blawk_alloc((p->n_code + 2 * (size_t)nr + 1) * sizeof(int32_t));
+    int32_t *wait_sum = red_pair ? red_pair + p->n_code : NULL;
+    int32_t *wait_var = wait_sum ? wait_sum + nr : NULL;
     worker *workers = NULL;
     int nthreads = 1;
     if (!flags || !maxlag || !lagged || !partials || !red_pair) {
@@ -966,21 +968,31 @@ blawk_status blawk_vm_exec(const blawk_program *p, const blawk_col *inputs, blaw
             goto done;
     }
 
-    /* a mean (sum) and a var (std) of the same register: one pass for both */
+    /* a mean (sum) and a var (std) of the same register: one pass for both.
+     * One sweep: wait[r] holds an unpaired sum-like (or var-like) REDUCE of
+     * register r, waiting for its partner. */
     for (uint32_t k = 0; k < p->n_code; k++)
         red_pair[k] = -1;
+    for (uint32_t r = 0; r < nr; r++)
+        wait_sum[r] = wait_var[r] = -1;
     for (uint32_t k = 0; k < p->n_code; k++) {
-        const blawk_instr *s = &p->code[k];
-        if (s->op != BLAWK_OP_REDUCE || (s->flags & BLAWK_F_TWO_INPUTS) || red_pair[k] != -1)
+        const blawk_instr *q = &p->code[k];
+        if (q->op != BLAWK_OP_REDUCE || (q->flags & BLAWK_F_TWO_INPUTS))
             continue;
-        for (uint32_t j = 0; j < p->n_code; j++) {
-            const blawk_instr *q = &p->code[j];
-            if (j != k && q->op == BLAWK_OP_REDUCE && !(q->flags & BLAWK_F_TWO_INPUTS) &&
-                q->a == s->a && red_pair[j] == -1 && blawk_red_pairable(s->kind, q->kind)) {
-                red_pair[k] = (int32_t)j;
-                red_pair[j] = -2;
-                break;
-            }
+        const int is_sum = blawk_red_pairable(q->kind, BLAWK_RED_VAR);
+        const int is_var = blawk_red_pairable(BLAWK_RED_SUM, q->kind);
+        if (is_sum && wait_var[q->a] >= 0) {
+            red_pair[k] = wait_var[q->a];
+            red_pair[wait_var[q->a]] = -2;
+            wait_var[q->a] = -1;
+        } else if (is_var && wait_sum[q->a] >= 0) {
+            red_pair[wait_sum[q->a]] = (int32_t)k;
+            red_pair[k] = -2;
+            wait_sum[q->a] = -1;
+        } else if (is_sum && wait_sum[q->a] < 0) {
+            wait_sum[q->a] = (int32_t)k;
+        } else if (is_var && wait_var[q->a] < 0) {
+            wait_var[q->a] = (int32_t)k;
         }
     }
 

@@ -384,3 +384,20 @@ def test_lone_min_max_of_an_input_one_call(isa: str) -> None:
                     assert same_ieee(np.array([one]), np.array([want])), op
     finally:
         blawk.set_threads(before)
+
+
+def test_many_moments_pair_up_with_the_same_bits() -> None:
+    """Several sums/means and vars/stds over several registers in one program:
+    each pairs with a partner of its own register (or runs alone), and every
+    result has the bits it has computed alone."""
+    rng = np.random.default_rng(12)
+    cols = {k: blawk.Column(rng.standard_normal(3000) * 1e3 + 7, valid=rng.random(3000) > 0.1)
+            for k in "abc"}
+    exprs = []
+    for k in "abc":
+        c = blawk.col(k)
+        exprs += [c.mean(), c.std(), c.var(), c.sum(), c.std(ddof=0)]
+    exprs += [(blawk.col("a") * 2.0).mean(), blawk.col("a").mean() + 1.0]
+    got = blawk.compute(exprs, **cols)
+    want = [blawk.compute(e, **cols) for e in exprs]
+    assert same_ieee(np.array(got, float), np.array(want, float))

@@ -94,13 +94,10 @@ struct mom_fast_scratch {
     /* a group of segments in lanes (mom_fast_lanes): the same per window, as
      * tiles (position i*lanes + l: slot i of the group's segment l) */
     struct {
-        double ph0[MOM_FAST_ROWS], pl0[MOM_FAST_ROWS], ph1[MOM_FAST_ROWS], pl1[MOM_FAST_ROWS];
         double sh0[MOM_FAST_ROWS], sl0[MOM_FAST_ROWS], sh1[MOM_FAST_ROWS], sl1[MOM_FAST_ROWS];
         double x[MOM_FAST_ROWS];   /* the row's value */
         double xz[MOM_FAST_ROWS];  /* zscore with past_only: the next row's */
-        double anchor[MOM_FAST_ROWS];
-        double out[MOM_FAST_ROWS];
-        uint64_t cst[MOM_FAST_ROWS];
+        double out[MOM_FAST_ROWS]; /* the window's result */
     } t;
 };
 
@@ -984,22 +981,32 @@ static void mom_fast_lanes(blawk_win_state *s, double *out, const double *x, siz
     const size_t w = (size_t)s->w, rows = nl * w;
     const int64_t t0 = s->t;
     const double *xg = x + g;
+    const size_t past = (size_t)s->past_only;
+    const double *xz = NULL;
+    if (kind == BLAWK_WIN_ZSCORE && past && vld) { /* the row the window is for: the next one */
+        for (size_t i = 0; i < w; i++)
+            for (size_t l = 0; l < L; l++) {
+                const size_t row = g + l * w + i + 1;
+                fs->t.xz[i * L + l] = l < nl && row < m ? x[row] : 0.0;
+            }
+        xz = fs->t.xz;
+    }
+    double last[4];
     const blawk_winmom_lanes_args A = {
-        .w = w, .nl = nl, .k2 = kind_moments(kind) == 2, .anchored = anchored,
+        .w = w, .nl = nl, .kind = kind, .anchored = anchored,
+        .n = base->n, .inv_n = base->inv_n, .nd = base->nd,
         .x = xg, .prev = s->buf,
-        .ph0 = fs->t.ph0, .pl0 = fs->t.pl0, .ph1 = fs->t.ph1, .pl1 = fs->t.pl1,
         .sh0 = fs->t.sh0, .sl0 = fs->t.sl0, .sh1 = fs->t.sh1, .sl1 = fs->t.sl1,
-        .xt = fs->t.x, .anchor = fs->t.anchor, .cst = fs->t.cst,
+        .xt = fs->t.x, .xz = xz, .out = fs->t.out, .last = last,
     };
     fn(&A);
 
     /* the state: the last segment's prefix sums and anchor (its suffix sums
      * are rewritten when the next segment starts, before anything reads them) */
-    const size_t last = (w - 1) * L + (nl - 1);
-    s->ph[0] = fs->t.ph0[last];
-    s->pl[0] = fs->t.pl0[last];
-    s->ph[1] = fs->t.ph1[last];
-    s->pl[1] = fs->t.pl1[last];
+    s->ph[0] = last[0];
+    s->pl[0] = last[1];
+    s->ph[1] = last[2];
+    s->pl[1] = last[3];
     s->anchor = anchored ? xg[(nl - 1) * w] : 0.0;
     s->seg_anchored = 1;
     s->suf_lo = 0;
@@ -1029,32 +1036,6 @@ static void mom_fast_lanes(blawk_win_state *s, double *out, const double *x, siz
 
     if (!vld)
         return;
-    const size_t past = (size_t)s->past_only;
-    const double *xr = fs->t.x;
-    if (kind == BLAWK_WIN_ZSCORE && past) { /* the row the window is for: the next one */
-        for (size_t i = 0; i < w; i++)
-            for (size_t l = 0; l < L; l++) {
-                const size_t row = g + l * w + i + 1;
-                fs->t.xz[i * L + l] = l < nl && row < m ? x[row] : 0.0;
-            }
-        xr = fs->t.xz;
-    }
-    blawk_winmom_eval_args e = *base;
-    e.m = w * L;
-    e.ph0 = fs->t.ph0;
-    e.pl0 = fs->t.pl0;
-    e.ph1 = fs->t.ph1;
-    e.pl1 = fs->t.pl1;
-    e.sh0 = fs->t.sh0;
-    e.sl0 = fs->t.sl0;
-    e.sh1 = fs->t.sh1;
-    e.sl1 = fs->t.sl1;
-    e.cst = fs->t.cst;
-    e.lastv = fs->t.x;
-    e.x = xr;
-    e.anchor = fs->t.anchor;
-    e.out = fs->t.out;
-    winmom_eval()(&e);
     for (size_t l = 0; l < nl; l++) {
         const size_t r0 = g + l * w + past;
         const size_t n = r0 + w <= m ? w : m - r0;

@@ -51,22 +51,27 @@ typedef void (*blawk_winmom_eval_fn)(const blawk_winmom_eval_args *a);
  * prefix chain of segment k+l and the suffix chain of segment k+l-1 about the
  * anchor of segment k+l (its first row, or 0 when !anchored), with exactly
  * the scalar chain's operations in the same order (window.c's mom_fast_span),
- * so each lane gives the scalar bits.  All values finite.
- * Outputs are tiles: position i*lanes + l is slot i of segment k+l (the
- * window ending at that row), w*lanes positions of each; lanes >= nl hold
- * garbage (finite arithmetic on zeros).
+ * so each lane gives the scalar bits, and evaluates each window as soon as
+ * its prefix is known, with the operations of the eval loops above (so the
+ * bits of blawk_winmom_eval_*).  All values finite.
+ * Tiles: position i*lanes + l is slot i of segment k+l (the window ending at
+ * that row), w*lanes positions each; lanes >= nl hold garbage (finite
+ * arithmetic on zeros).
  */
 typedef struct blawk_winmom_lanes_args {
     size_t w, nl;
-    int k2;                    /* the d^2 chains too (var, std, zscore) */
+    int kind;                  /* BLAWK_WIN_SUM .. BLAWK_WIN_ZSCORE */
     int anchored;
+    double n, inv_n, nd;       /* the count, 1/n, n - ddof (as blawk_winmom_eval_args) */
     const double *x;           /* nl*w rows */
     const double *prev;        /* segment k-1 */
-    double *ph0, *pl0, *ph1, *pl1; /* prefix sums through slot i */
-    double *sh0, *sl0, *sh1, *sl1; /* suffix sums of segment k+l-1 from slot i+1 (0 for i = w-1) */
-    double *xt;                /* the row's value */
-    double *anchor;            /* the segment's anchor */
-    uint64_t *cst;             /* the window's values are all equal (window.c's brk test) */
+    double *sh0, *sl0, *sh1, *sl1; /* scratch tiles (the suffix sums) */
+    double *xt;                /* out: the row's value */
+    const double *xz;          /* zscore: the value the window's row is scored on
+                                  (a tile; NULL: xt, the window's last row) */
+    double *out;               /* out: the window's result (a NaN canonical) */
+    double *last;              /* out: lane nl-1's prefix sums through slot w-1
+                                  (hi and lo of d, of d^2) */
 } blawk_winmom_lanes_args;
 
 typedef void (*blawk_winmom_lanes_fn)(const blawk_winmom_lanes_args *a);

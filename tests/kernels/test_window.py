@@ -900,3 +900,26 @@ def test_lanes_thread_halo(isa, kind: str) -> None:
                 s.feed(x[first:r], None)
                 got, gok = s.block(x[r:], None)
                 assert same_bits(got, whole[r:]) and np.array_equal(gok, wok[r:]), (window, r)
+
+
+@pytest.mark.parametrize("kind", FAST_KINDS)
+def test_lanes_fused_eval_extremes(isa, kind: str) -> None:
+    """The lanes evaluate each window in the kernel (no tile of sums in
+    between): finite values whose squares or sums overflow (the `big` branch of
+    centred_m2, a hi part that is inf, lo forced to 0), tiny values, signed
+    zeros and constant stretches give the bits of row by row."""
+    rng = np.random.default_rng(75)
+    n = 4096
+    x = rng.standard_normal(n) * 10.0 ** rng.integers(-300, 300, n)
+    x[100:400] = 1.7e308 * np.sign(rng.standard_normal(300))  # sums overflow
+    x[600:700] = 1e160 + rng.integers(0, 3, 100)  # d^2 overflows
+    x[1100:1200] = 5e-324 * rng.integers(-2, 3, 100)  # subnormals, +-0
+    x[2000:2300] = 3.0
+    for window in LANE_WINDOWS + [129, 200]:
+        for past, ddof in ((False, 1), (True, 0)):
+            rows, rok = run(kind, x, None, window, window, ddof, past_only=past, piece=7)
+            for piece in (1024, 1000):
+                got, gok = run(kind, x, None, window, window, ddof, past_only=past,
+                               piece=piece)
+                assert same_bits(got, rows) and np.array_equal(gok, rok), \
+                    (window, past, piece)

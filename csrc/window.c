@@ -998,6 +998,7 @@ static void mom_fast_lanes(blawk_win_state *s, double *out, const double *x, siz
         .x = xg, .prev = s->buf,
         .sh0 = fs->t.sh0, .sl0 = fs->t.sl0, .sh1 = fs->t.sh1, .sl1 = fs->t.sl1,
         .xt = fs->t.x, .xz = xz, .out = fs->t.out, .last = last,
+        .dst = out + g + past, .ndst = vld ? m - g - past : 0,
     };
     fn(&A);
 
@@ -1033,15 +1034,6 @@ static void mom_fast_lanes(blawk_win_state *s, double *out, const double *x, siz
     memcpy(s->buf, xg + (nl - 1) * w, w * sizeof(double));
     s->t = t0 + (int64_t)rows;
     s->seen += (int64_t)rows;
-
-    if (!vld)
-        return;
-    for (size_t l = 0; l < nl; l++) {
-        const size_t r0 = g + l * w + past;
-        const size_t n = r0 + w <= m ? w : m - r0;
-        for (size_t i = 0; i < n; i++)
-            out[r0 + i] = fs->t.out[i * L + l];
-    }
 }
 
 /* Rows x[0..m) through the fast path (mom_fast_ok said yes). */

@@ -83,16 +83,17 @@ static inline __attribute__((always_inline)) void lanes_body(const blawk_winmom_
     const LV c42 = LSET1(4398046511105.0); /* 2^42 + 1 */
     uint8_t es[BLAWK_BLOCK + 1]; /* w <= BLAWK_BLOCK / 2 */
 
-    /* the rows of slot i of each lane's segment: one tile row (a copy: 8-lane
-     * gathers measured no faster on Zen 5, docs/windows.md) */
-    for (size_t l = 0; l < LN; l++) {
-        if (l < nl) {
-            for (size_t i = 0; i < w; i++)
-                xt[i * LN + l] = x[l * w + i];
-        } else {
-            for (size_t i = 0; i < w; i++)
-                xt[i * LN + l] = 0.0;
-        }
+    /* the rows of slot i of each lane's segment: one tile row, LN slots at a
+     * time by a register transpose (8-lane gathers measured no faster on
+     * Zen 5, docs/windows.md) */
+    for (size_t i0 = 0; i0 < w; i0 += LN) {
+        const size_t k = w - i0 < LN ? w - i0 : LN;
+        LV r[LN];
+        for (size_t l = 0; l < LN; l++)
+            r[l] = l >= nl ? zero : k == LN ? LLOAD(x + l * w + i0) : LMASKLOAD(x + l * w + i0, k);
+        LTRANSPOSE(r);
+        for (size_t j = 0; j < k; j++)
+            LSTORE(xt + (i0 + j) * LN, r[j]);
     }
 
     const LV a = A->anchored ? LLOAD(xt) : zero;
@@ -194,6 +195,26 @@ static inline __attribute__((always_inline)) void lanes_body(const blawk_winmom_
             }
         }
         LSTORE(out + i * LN, LCANON(res));
+    }
+
+    /* the results to their rows (transposed back), those before row ndst */
+    const size_t ndst = A->ndst;
+    for (size_t i0 = 0; i0 < w && ndst; i0 += LN) {
+        const size_t k = w - i0 < LN ? w - i0 : LN;
+        LV r[LN];
+        for (size_t j = 0; j < LN; j++)
+            r[j] = j < k ? LLOAD(out + (i0 + j) * LN) : zero;
+        LTRANSPOSE(r);
+        for (size_t l = 0; l < nl; l++) {
+            const size_t row = l * w + i0;
+            if (row >= ndst)
+                break;
+            const size_t kk = ndst - row < k ? ndst - row : k;
+            if (kk == LN)
+                LSTORE(A->dst + row, r[l]);
+            else
+                LMASKSTORE(A->dst + row, r[l], kk);
+        }
     }
 
     /* the state: lane nl-1's prefix sums through slot w-1 */

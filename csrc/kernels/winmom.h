@@ -69,7 +69,11 @@ typedef struct blawk_winmom_lanes_args {
     double *xt;                /* out: the row's value */
     const double *xz;          /* zscore: the value the window's row is scored on
                                   (a tile; NULL: xt, the window's last row) */
-    double *out;               /* out: the window's result (a NaN canonical) */
+    double *out;               /* scratch tile: the window's result */
+    double *dst;               /* out: the result of the window ending at row r of
+                                  the group (r = l*w + i) to dst[r], for r < ndst
+                                  (a NaN as the canonical quiet NaN) */
+    size_t ndst;
     double *last;              /* out: lane nl-1's prefix sums through slot w-1
                                   (hi and lo of d, of d^2) */
 } blawk_winmom_lanes_args;

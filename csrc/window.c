@@ -991,7 +991,7 @@ static void mom_fast_lanes(blawk_win_state *s, double *out, const double *x, siz
             }
         xz = fs->t.xz;
     }
-    double last[4];
+    double last[4 * BLAWK_WINMOM_LANES_AVX512];
     const blawk_winmom_lanes_args A = {
         .w = w, .nl = nl, .kind = kind, .anchored = anchored,
         .n = base->n, .inv_n = base->inv_n, .nd = base->nd,
@@ -1004,10 +1004,10 @@ static void mom_fast_lanes(blawk_win_state *s, double *out, const double *x, siz
 
     /* the state: the last segment's prefix sums and anchor (its suffix sums
      * are rewritten when the next segment starts, before anything reads them) */
-    s->ph[0] = last[0];
-    s->pl[0] = last[1];
-    s->ph[1] = last[2];
-    s->pl[1] = last[3];
+    s->ph[0] = last[nl - 1];
+    s->pl[0] = last[L + nl - 1];
+    s->ph[1] = last[2 * L + nl - 1];
+    s->pl[1] = last[3 * L + nl - 1];
     s->anchor = anchored ? xg[(nl - 1) * w] : 0.0;
     s->seg_anchored = 1;
     s->suf_lo = 0;

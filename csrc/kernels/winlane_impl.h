@@ -92,8 +92,9 @@ static inline __attribute__((always_inline)) void lanes_body(const blawk_winmom_
         for (size_t l = 0; l < LN; l++)
             r[l] = l >= nl ? zero : k == LN ? LLOAD(x + l * w + i0) : LMASKLOAD(x + l * w + i0, k);
         LTRANSPOSE(r);
-        for (size_t j = 0; j < k; j++)
-            LSTORE(xt + (i0 + j) * LN, r[j]);
+        for (size_t j = 0; j < LN; j++) /* (a loop to k would become a memcpy through the stack) */
+            if (j < k)
+                LSTORE(xt + (i0 + j) * LN, r[j]);
     }
 
     const LV a = A->anchored ? LLOAD(xt) : zero;
@@ -217,16 +218,12 @@ static inline __attribute__((always_inline)) void lanes_body(const blawk_winmom_
         }
     }
 
-    /* the state: lane nl-1's prefix sums through slot w-1 */
-    double v[LN];
-    LSTORE(v, h0);
-    A->last[0] = v[nl - 1];
-    LSTORE(v, l0);
-    A->last[1] = v[nl - 1];
-    LSTORE(v, h1);
-    A->last[2] = v[nl - 1];
-    LSTORE(v, l1);
-    A->last[3] = v[nl - 1];
+    /* the state: the prefix sums through slot w-1 (whole vectors: a store
+     * the caller's scalar loads forward from) */
+    LSTORE(A->last, h0);
+    LSTORE(A->last + LN, l0);
+    LSTORE(A->last + 2 * LN, h1);
+    LSTORE(A->last + 3 * LN, l1);
 }
 
 void LANES_NAME(const blawk_winmom_lanes_args *A)

@@ -74,8 +74,9 @@ typedef struct blawk_winmom_lanes_args {
                                   the group (r = l*w + i) to dst[r], for r < ndst
                                   (a NaN as the canonical quiet NaN) */
     size_t ndst;
-    double *last;              /* out: lane nl-1's prefix sums through slot w-1
-                                  (hi and lo of d, of d^2) */
+    double *last;              /* out: the prefix sums through slot w-1, 4 x lanes:
+                                  lane l's hi and lo of d, of d^2 at l, lanes + l,
+                                  2*lanes + l, 3*lanes + l */
 } blawk_winmom_lanes_args;
 
 typedef void (*blawk_winmom_lanes_fn)(const blawk_winmom_lanes_args *a);

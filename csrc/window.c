@@ -965,20 +965,21 @@ WIN_INLINE blawk_winmom_eval_args eval_base(const blawk_win_state *s, int kind, 
 }
 
 /*
- * Rows x[g .. g + nl*w) of a piece of m rows: nl whole segments, the first
- * starting at row g (s->slot == 0), in the lanes of one vector (lane l:
- * segment l of the group; its suffix chain runs over segment l-1, for lane 0
- * the ring).  Leaves the state as nl segment starts and mom_push over the rows
- * would, and, when vld, writes the windows ending at those rows (past_only:
- * to the next rows, up to row m-1).
+ * Rows x[g .. g + rows) of a piece of m rows: nl segments, the first starting
+ * at row g (s->slot == 0), all whole but perhaps the last (rows > (nl-1)*w),
+ * which then ends the piece, in the lanes of one vector (lane l: segment l of
+ * the group; its suffix chain runs over segment l-1, for lane 0 the ring).
+ * Leaves the state as nl segment starts and mom_push over the rows would, and,
+ * when vld, writes the windows ending at those rows (past_only: to the next
+ * rows, up to row m-1).
  */
 static void mom_fast_lanes(blawk_win_state *s, double *out, const double *x, size_t g, size_t m,
-                           size_t nl, size_t L, blawk_winmom_lanes_fn fn, const int kind,
-                           const int anchored, const int runs, const int vld,
+                           size_t nl, size_t rows, size_t L, blawk_winmom_lanes_fn fn,
+                           const int kind, const int anchored, const int runs, const int vld,
                            const blawk_winmom_eval_args *base)
 {
     struct mom_fast_scratch *fs = s->fs;
-    const size_t w = (size_t)s->w, rows = nl * w;
+    const size_t w = (size_t)s->w;
     const int64_t t0 = s->t;
     const double *xg = x + g;
     const size_t past = (size_t)s->past_only;
@@ -993,7 +994,7 @@ static void mom_fast_lanes(blawk_win_state *s, double *out, const double *x, siz
     }
     double last[4 * BLAWK_WINMOM_LANES_AVX512];
     const blawk_winmom_lanes_args A = {
-        .w = w, .nl = nl, .kind = kind, .anchored = anchored,
+        .w = w, .nl = nl, .rows = rows, .kind = kind, .anchored = anchored,
         .n = base->n, .inv_n = base->inv_n, .nd = base->nd,
         .x = xg, .prev = s->buf,
         .sh0 = fs->t.sh0, .sl0 = fs->t.sl0, .sh1 = fs->t.sh1, .sl1 = fs->t.sl1,
@@ -1016,7 +1017,7 @@ static void mom_fast_lanes(blawk_win_state *s, double *out, const double *x, siz
         s->have_prev_fin = s->have_seg_fin;
         s->have_seg_fin = 0;
         if (runs) {
-            s->seg_fin = xg[(l + 1) * w - 1];
+            s->seg_fin = xg[((l + 1) * w < rows ? (l + 1) * w : rows) - 1];
             s->have_seg_fin = 1;
         }
     }
@@ -1031,9 +1032,27 @@ static void mom_fast_lanes(blawk_win_state *s, double *out, const double *x, siz
         s->last_row = t0 + (int64_t)rows - 1;
         s->lastv = xg[rows - 1];
     }
-    memcpy(s->buf, xg + (nl - 1) * w, w * sizeof(double));
+    /* the ring: the last segment's rows, over the one before where it stops early */
+    const size_t tail = rows - (nl - 1) * w; /* the last segment's rows */
+    if (tail < w)
+        memcpy(s->buf + tail, xg + (nl - 2) * w + tail, (w - tail) * sizeof(double));
+    memcpy(s->buf, xg + (nl - 1) * w, tail * sizeof(double));
+    if (tail < w) { /* the rest of that segment needs the suffix sums of the one before */
+        const int K = kind_moments(kind);
+        const size_t l = nl - 1;
+        for (size_t j = 1; j < w; j++) {
+            s->suf[j * (size_t)K] = fs->t.sh0[(j - 1) * L + l];
+            s->sufl[j * (size_t)K] = fs->t.sl0[(j - 1) * L + l];
+        }
+        if (K == 2)
+            for (size_t j = 1; j < w; j++) {
+                s->suf[j * 2 + 1] = fs->t.sh1[(j - 1) * L + l];
+                s->sufl[j * 2 + 1] = fs->t.sl1[(j - 1) * L + l];
+            }
+    }
     s->t = t0 + (int64_t)rows;
     s->seen += (int64_t)rows;
+    s->slot = tail < w ? (int64_t)tail : 0;
 }
 
 /* Rows x[0..m) through the fast path (mom_fast_ok said yes). */
@@ -1059,13 +1078,21 @@ WIN_INLINE void mom_fast(blawk_win_state *st, double *out, uint64_t *out_valid, 
     size_t ga = m, gb = m; /* rows [ga, gb) went through lanes */
     for (size_t i = 0; i < m;) {
         if (nlanes && s->slot == 0) {
-            size_t nl = (m - i) / (size_t)s->w;
-            nl = nl < nlanes ? nl : nlanes;
+            /* whole segments, and the piece's last one if it stops early and
+             * a lane is free */
+            size_t nl = (m - i) / (size_t)s->w, rows = nl * (size_t)s->w;
+            if (nl >= nlanes) {
+                nl = nlanes;
+                rows = nl * (size_t)s->w;
+            } else if (rows < m - i) {
+                nl++;
+                rows = m - i;
+            }
             if (nl >= MOM_LANES_MIN) {
                 ga = ga < i ? ga : i;
-                mom_fast_lanes(s, out, x, i, m, nl, nlanes, lanes_fn, kind, anchored, runs, vld,
-                               &base);
-                i += nl * (size_t)s->w;
+                mom_fast_lanes(s, out, x, i, m, nl, rows, nlanes, lanes_fn, kind, anchored, runs,
+                               vld, &base);
+                i += rows;
                 gb = i;
                 continue;
             }

@@ -71,7 +71,8 @@
 static inline __attribute__((always_inline)) void lanes_body(const blawk_winmom_lanes_args *A,
                                                              const int kind)
 {
-    const size_t w = A->w, nl = A->nl;
+    const size_t w = A->w, nl = A->nl, rows = A->rows;
+    const size_t ilast = rows - (nl - 1) * w - 1; /* the last lane's last slot */
     const int k2 = kind != BLAWK_WIN_SUM && kind != BLAWK_WIN_MEAN;
     const double *x = A->x, *prev = A->prev;
     double *sh0 = A->sh0, *sl0 = A->sl0, *sh1 = A->sh1, *sl1 = A->sl1;
@@ -89,8 +90,12 @@ static inline __attribute__((always_inline)) void lanes_body(const blawk_winmom_
     for (size_t i0 = 0; i0 < w; i0 += LN) {
         const size_t k = w - i0 < LN ? w - i0 : LN;
         LV r[LN];
-        for (size_t l = 0; l < LN; l++)
-            r[l] = l >= nl ? zero : k == LN ? LLOAD(x + l * w + i0) : LMASKLOAD(x + l * w + i0, k);
+        for (size_t l = 0; l < LN; l++) {
+            /* the rows of lane l's slots i0 .. i0+k-1 that the group has */
+            const size_t r0 = l * w + i0;
+            const size_t kl = r0 >= rows ? 0 : rows - r0 < k ? rows - r0 : k;
+            r[l] = kl == LN ? LLOAD(x + r0) : kl ? LMASKLOAD(x + r0, kl) : zero;
+        }
         LTRANSPOSE(r);
         for (size_t j = 0; j < LN; j++) /* (a loop to k would become a memcpy through the stack) */
             if (j < k)
@@ -141,7 +146,11 @@ static inline __attribute__((always_inline)) void lanes_body(const blawk_winmom_
     LV h0 = zero, l0 = zero, h1 = zero, l1 = zero;
     LM pe = LALL;
     LV xprev_p = LLOAD(xt); /* the row before */
-    for (size_t i = 0; i < w; i++) {
+    size_t i = 0;
+    for (int part = 0; part < 2; part++) {
+      /* part 0 to the last lane's last slot, then the state's prefix sums;
+       * part 1 the slots of the other lanes after it */
+      for (const size_t iend = part ? w : ilast + 1; i < iend; i++) {
         const LV xp = LLOAD(xt + i * LN);
         LV d, p, q;
         if (k2) {
@@ -196,6 +205,13 @@ static inline __attribute__((always_inline)) void lanes_body(const blawk_winmom_
             }
         }
         LSTORE(out + i * LN, LCANON(res));
+      }
+      if (!part) { /* the state: the prefix sums through the group's last row */
+          LSTORE(A->last, h0);
+          LSTORE(A->last + LN, l0);
+          LSTORE(A->last + 2 * LN, h1);
+          LSTORE(A->last + 3 * LN, l1);
+      }
     }
 
     /* the results to their rows (transposed back), those before row ndst */
@@ -218,12 +234,6 @@ static inline __attribute__((always_inline)) void lanes_body(const blawk_winmom_
         }
     }
 
-    /* the state: the prefix sums through slot w-1 (whole vectors: a store
-     * the caller's scalar loads forward from) */
-    LSTORE(A->last, h0);
-    LSTORE(A->last + LN, l0);
-    LSTORE(A->last + 2 * LN, h1);
-    LSTORE(A->last + 3 * LN, l1);
 }
 
 void LANES_NAME(const blawk_winmom_lanes_args *A)

@@ -46,8 +46,8 @@ typedef struct blawk_winmom_eval_args {
 typedef void (*blawk_winmom_eval_fn)(const blawk_winmom_eval_args *a);
 
 /*
- * The chains in lanes.  A group of nl (1 .. lanes) whole segments k .. k+nl-1,
- * their rows contiguous in x, segment k-1 in prev (w values): lane l runs the
+ * The chains in lanes.  A group of nl (1 .. lanes) segments k .. k+nl-1 (whole
+ * but perhaps the last, which may stop early), their rows contiguous in x, segment k-1 in prev (w values): lane l runs the
  * prefix chain of segment k+l and the suffix chain of segment k+l-1 about the
  * anchor of segment k+l (its first row, or 0 when !anchored), with exactly
  * the scalar chain's operations in the same order (window.c's mom_fast_span),
@@ -60,6 +60,10 @@ typedef void (*blawk_winmom_eval_fn)(const blawk_winmom_eval_args *a);
  */
 typedef struct blawk_winmom_lanes_args {
     size_t w, nl;
+    size_t rows;               /* the group's rows, (nl-1)*w < rows <= nl*w: the last
+                                  lane's segment may stop early (a piece's end); its
+                                  slots past the end are zeros, their prefix sums
+                                  and results garbage, never written to dst */
     int kind;                  /* BLAWK_WIN_SUM .. BLAWK_WIN_ZSCORE */
     int anchored;
     double n, inv_n, nd;       /* the count, 1/n, n - ddof (as blawk_winmom_eval_args) */
@@ -74,7 +78,8 @@ typedef struct blawk_winmom_lanes_args {
                                   the group (r = l*w + i) to dst[r], for r < ndst
                                   (a NaN as the canonical quiet NaN) */
     size_t ndst;
-    double *last;              /* out: the prefix sums through slot w-1, 4 x lanes:
+    double *last;              /* out: the prefix sums through the group's last row
+                                  (slot rows - (nl-1)*w - 1), 4 x lanes:
                                   lane l's hi and lo of d, of d^2 at l, lanes + l,
                                   2*lanes + l, 3*lanes + l */
 } blawk_winmom_lanes_args;

@@ -923,3 +923,27 @@ def test_lanes_fused_eval_extremes(isa, kind: str) -> None:
                                piece=piece)
                 assert same_bits(got, rows) and np.array_equal(gok, rok), \
                     (window, past, piece)
+
+
+@pytest.mark.parametrize("kind", FAST_KINDS)
+def test_lanes_partial_last_segment(isa, kind: str) -> None:
+    """A group's last lane may hold the piece's last segment while it stops
+    early: its windows, and the state it leaves (the ring, the suffix sums the
+    rest of that segment reads in the next piece, the prefix sums through its
+    last row, the slot), give the bits of row by row: windows up to 256 (4
+    lanes) and down to 8, pieces that end a few rows into a segment or one short
+    of its end, nulls and NaN in the next piece."""
+    rng = np.random.default_rng(76)
+    n = 6000
+    x = fast_column(rng, n)
+    v = np.ones(n, dtype=bool)
+    v[4100] = False
+    y = x.copy()
+    y[5000] = np.nan
+    for window in (8, 20, 100, 129, 200, 250, 256):
+        for past in (False, True):
+            rows, rok = run(kind, y, v, window, window, 1, past_only=past, piece=7)
+            for piece in (1024, 1000, 3 * window + 1, 2 * window - 1, 513):
+                got, gok = run(kind, y, v, window, window, 1, past_only=past, piece=piece)
+                assert same_bits(got, rows) and np.array_equal(gok, rok), \
+                    (window, past, piece)

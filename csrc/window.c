@@ -46,8 +46,8 @@
  * the moment chains (the terms d, d^2 and its rounding error, and the
  * evaluation of each window) is vectorised per ISA in kernels/winmom_*.c
  * (mom_fast), with the same IEEE operations in the same order; so are the
- * chains of whole segments, each segment in a lane of one vector
- * (mom_fast_lanes, kernels/winlane_impl.h).
+ * chains of groups of segments, each segment in a lane of one vector, with
+ * their windows evaluated in the lanes (mom_fast_lanes, kernels/winlane_impl.h).
  */
 #include <float.h>
 #include <math.h>
@@ -729,8 +729,9 @@ WIN_INLINE void mom_rows(blawk_win_state *st, double *out, uint64_t *out_valid, 
  *      that overlap in the pipeline, over precomputed terms;
  *   3. the equal-run tracking (constant windows), a separate integer loop;
  *   4. the windows' results: a vector loop per ISA (winmom_*.c).
- * Groups of 2 .. lanes whole segments do 1-3 in the lanes of one vector
- * instead (mom_fast_lanes) and evaluate their windows as a tile.
+ * Groups of 2 .. lanes segments from a segment start (whole, but the piece's
+ * last one may stop early) do 1-4 in the lanes of one vector instead
+ * (mom_fast_lanes), each window evaluated as soon as its prefix is known.
  * The other pieces (nulls, NaN/inf, warm-up, anchors to fix) take mom_rows.
  */
 WIN_INLINE blawk_winmom_terms_fn winmom_terms(void)

@@ -46,8 +46,8 @@
  * the moment chains (the terms d, d^2 and its rounding error, and the
  * evaluation of each window) is vectorised per ISA in kernels/winmom_*.c
  * (mom_fast), with the same IEEE operations in the same order; so are the
- * chains of whole segments, each segment in a lane of one vector
- * (mom_fast_lanes, kernels/winlane_impl.h).
+ * chains of groups of segments, each segment in a lane of one vector, with
+ * their windows evaluated in the lanes (mom_fast_lanes, kernels/winlane_impl.h).
  */
 #include <float.h>
 #include <math.h>
@@ -94,13 +94,10 @@ struct mom_fast_scratch {
     /* a group of segments in lanes (mom_fast_lanes): the same per window, as
      * tiles (position i*lanes + l: slot i of the group's segment l) */
     struct {
-        double ph0[MOM_FAST_ROWS], pl0[MOM_FAST_ROWS], ph1[MOM_FAST_ROWS], pl1[MOM_FAST_ROWS];
         double sh0[MOM_FAST_ROWS], sl0[MOM_FAST_ROWS], sh1[MOM_FAST_ROWS], sl1[MOM_FAST_ROWS];
         double x[MOM_FAST_ROWS];   /* the row's value */
         double xz[MOM_FAST_ROWS];  /* zscore with past_only: the next row's */
-        double anchor[MOM_FAST_ROWS];
-        double out[MOM_FAST_ROWS];
-        uint64_t cst[MOM_FAST_ROWS];
+        double out[MOM_FAST_ROWS]; /* the window's result */
     } t;
 };
 
@@ -732,8 +729,9 @@ WIN_INLINE void mom_rows(blawk_win_state *st, double *out, uint64_t *out_valid, 
  *      that overlap in the pipeline, over precomputed terms;
  *   3. the equal-run tracking (constant windows), a separate integer loop;
  *   4. the windows' results: a vector loop per ISA (winmom_*.c).
- * Groups of 2 .. lanes whole segments do 1-3 in the lanes of one vector
- * instead (mom_fast_lanes) and evaluate their windows as a tile.
+ * Groups of 2 .. lanes segments from a segment start (whole, but the piece's
+ * last one may stop early) do 1-4 in the lanes of one vector instead
+ * (mom_fast_lanes), each window evaluated as soon as its prefix is known.
  * The other pieces (nulls, NaN/inf, warm-up, anchors to fix) take mom_rows.
  */
 WIN_INLINE blawk_winmom_terms_fn winmom_terms(void)
@@ -968,38 +966,50 @@ WIN_INLINE blawk_winmom_eval_args eval_base(const blawk_win_state *s, int kind, 
 }
 
 /*
- * Rows x[g .. g + nl*w) of a piece of m rows: nl whole segments, the first
- * starting at row g (s->slot == 0), in the lanes of one vector (lane l:
- * segment l of the group; its suffix chain runs over segment l-1, for lane 0
- * the ring).  Leaves the state as nl segment starts and mom_push over the rows
- * would, and, when vld, writes the windows ending at those rows (past_only:
- * to the next rows, up to row m-1).
+ * Rows x[g .. g + rows) of a piece of m rows: nl segments, the first starting
+ * at row g (s->slot == 0), all whole but perhaps the last (rows > (nl-1)*w),
+ * which then ends the piece, in the lanes of one vector (lane l: segment l of
+ * the group; its suffix chain runs over segment l-1, for lane 0 the ring).
+ * Leaves the state as nl segment starts and mom_push over the rows would, and,
+ * when vld, writes the windows ending at those rows (past_only: to the next
+ * rows, up to row m-1).
  */
 static void mom_fast_lanes(blawk_win_state *s, double *out, const double *x, size_t g, size_t m,
-                           size_t nl, size_t L, blawk_winmom_lanes_fn fn, const int kind,
-                           const int anchored, const int runs, const int vld,
+                           size_t nl, size_t rows, size_t L, blawk_winmom_lanes_fn fn,
+                           const int kind, const int anchored, const int runs, const int vld,
                            const blawk_winmom_eval_args *base)
 {
     struct mom_fast_scratch *fs = s->fs;
-    const size_t w = (size_t)s->w, rows = nl * w;
+    const size_t w = (size_t)s->w;
     const int64_t t0 = s->t;
     const double *xg = x + g;
+    const size_t past = (size_t)s->past_only;
+    const double *xz = NULL;
+    if (kind == BLAWK_WIN_ZSCORE && past && vld) { /* the row the window is for: the next one */
+        for (size_t i = 0; i < w; i++)
+            for (size_t l = 0; l < L; l++) {
+                const size_t row = g + l * w + i + 1;
+                fs->t.xz[i * L + l] = l < nl && row < m ? x[row] : 0.0;
+            }
+        xz = fs->t.xz;
+    }
+    double last[4 * BLAWK_WINMOM_LANES_AVX512];
     const blawk_winmom_lanes_args A = {
-        .w = w, .nl = nl, .k2 = kind_moments(kind) == 2, .anchored = anchored,
+        .w = w, .nl = nl, .rows = rows, .kind = kind, .anchored = anchored,
+        .n = base->n, .inv_n = base->inv_n, .nd = base->nd,
         .x = xg, .prev = s->buf,
-        .ph0 = fs->t.ph0, .pl0 = fs->t.pl0, .ph1 = fs->t.ph1, .pl1 = fs->t.pl1,
         .sh0 = fs->t.sh0, .sl0 = fs->t.sl0, .sh1 = fs->t.sh1, .sl1 = fs->t.sl1,
-        .xt = fs->t.x, .anchor = fs->t.anchor, .cst = fs->t.cst,
+        .xt = fs->t.x, .xz = xz, .out = fs->t.out, .last = last,
+        .dst = out + g + past, .ndst = vld ? m - g - past : 0,
     };
     fn(&A);
 
     /* the state: the last segment's prefix sums and anchor (its suffix sums
      * are rewritten when the next segment starts, before anything reads them) */
-    const size_t last = (w - 1) * L + (nl - 1);
-    s->ph[0] = fs->t.ph0[last];
-    s->pl[0] = fs->t.pl0[last];
-    s->ph[1] = fs->t.ph1[last];
-    s->pl[1] = fs->t.pl1[last];
+    s->ph[0] = last[nl - 1];
+    s->pl[0] = last[L + nl - 1];
+    s->ph[1] = last[2 * L + nl - 1];
+    s->pl[1] = last[3 * L + nl - 1];
     s->anchor = anchored ? xg[(nl - 1) * w] : 0.0;
     s->seg_anchored = 1;
     s->suf_lo = 0;
@@ -1008,7 +1018,7 @@ static void mom_fast_lanes(blawk_win_state *s, double *out, const double *x, siz
         s->have_prev_fin = s->have_seg_fin;
         s->have_seg_fin = 0;
         if (runs) {
-            s->seg_fin = xg[(l + 1) * w - 1];
+            s->seg_fin = xg[((l + 1) * w < rows ? (l + 1) * w : rows) - 1];
             s->have_seg_fin = 1;
         }
     }
@@ -1023,44 +1033,27 @@ static void mom_fast_lanes(blawk_win_state *s, double *out, const double *x, siz
         s->last_row = t0 + (int64_t)rows - 1;
         s->lastv = xg[rows - 1];
     }
-    memcpy(s->buf, xg + (nl - 1) * w, w * sizeof(double));
+    /* the ring: the last segment's rows, over the one before where it stops early */
+    const size_t tail = rows - (nl - 1) * w; /* the last segment's rows */
+    if (tail < w)
+        memcpy(s->buf + tail, xg + (nl - 2) * w + tail, (w - tail) * sizeof(double));
+    memcpy(s->buf, xg + (nl - 1) * w, tail * sizeof(double));
+    if (tail < w) { /* the rest of that segment needs the suffix sums of the one before */
+        const int K = kind_moments(kind);
+        const size_t l = nl - 1;
+        for (size_t j = 1; j < w; j++) {
+            s->suf[j * (size_t)K] = fs->t.sh0[(j - 1) * L + l];
+            s->sufl[j * (size_t)K] = fs->t.sl0[(j - 1) * L + l];
+        }
+        if (K == 2)
+            for (size_t j = 1; j < w; j++) {
+                s->suf[j * 2 + 1] = fs->t.sh1[(j - 1) * L + l];
+                s->sufl[j * 2 + 1] = fs->t.sl1[(j - 1) * L + l];
+            }
+    }
     s->t = t0 + (int64_t)rows;
     s->seen += (int64_t)rows;
-
-    if (!vld)
-        return;
-    const size_t past = (size_t)s->past_only;
-    const double *xr = fs->t.x;
-    if (kind == BLAWK_WIN_ZSCORE && past) { /* the row the window is for: the next one */
-        for (size_t i = 0; i < w; i++)
-            for (size_t l = 0; l < L; l++) {
-                const size_t row = g + l * w + i + 1;
-                fs->t.xz[i * L + l] = l < nl && row < m ? x[row] : 0.0;
-            }
-        xr = fs->t.xz;
-    }
-    blawk_winmom_eval_args e = *base;
-    e.m = w * L;
-    e.ph0 = fs->t.ph0;
-    e.pl0 = fs->t.pl0;
-    e.ph1 = fs->t.ph1;
-    e.pl1 = fs->t.pl1;
-    e.sh0 = fs->t.sh0;
-    e.sl0 = fs->t.sl0;
-    e.sh1 = fs->t.sh1;
-    e.sl1 = fs->t.sl1;
-    e.cst = fs->t.cst;
-    e.lastv = fs->t.x;
-    e.x = xr;
-    e.anchor = fs->t.anchor;
-    e.out = fs->t.out;
-    winmom_eval()(&e);
-    for (size_t l = 0; l < nl; l++) {
-        const size_t r0 = g + l * w + past;
-        const size_t n = r0 + w <= m ? w : m - r0;
-        for (size_t i = 0; i < n; i++)
-            out[r0 + i] = fs->t.out[i * L + l];
-    }
+    s->slot = tail < w ? (int64_t)tail : 0;
 }
 
 /* Rows x[0..m) through the fast path (mom_fast_ok said yes). */
@@ -1086,13 +1079,21 @@ WIN_INLINE void mom_fast(blawk_win_state *st, double *out, uint64_t *out_valid, 
     size_t ga = m, gb = m; /* rows [ga, gb) went through lanes */
     for (size_t i = 0; i < m;) {
         if (nlanes && s->slot == 0) {
-            size_t nl = (m - i) / (size_t)s->w;
-            nl = nl < nlanes ? nl : nlanes;
+            /* whole segments, and the piece's last one if it stops early and
+             * a lane is free */
+            size_t nl = (m - i) / (size_t)s->w, rows = nl * (size_t)s->w;
+            if (nl >= nlanes) {
+                nl = nlanes;
+                rows = nl * (size_t)s->w;
+            } else if (rows < m - i) {
+                nl++;
+                rows = m - i;
+            }
             if (nl >= MOM_LANES_MIN) {
                 ga = ga < i ? ga : i;
-                mom_fast_lanes(s, out, x, i, m, nl, nlanes, lanes_fn, kind, anchored, runs, vld,
-                               &base);
-                i += nl * (size_t)s->w;
+                mom_fast_lanes(s, out, x, i, m, nl, rows, nlanes, lanes_fn, kind, anchored, runs,
+                               vld, &base);
+                i += rows;
                 gb = i;
                 continue;
             }

@@ -5,21 +5,30 @@
  *
  *   LV               the vector type
  *   LM               a lane mask (per-lane booleans)
- *   LADD/LSUB/LMUL   lane-wise IEEE +, -, * (correctly rounded in every lane)
+ *   LADD/LSUB/LMUL/LDIV, LSQRT  lane-wise IEEE +, -, *, /, sqrt (correctly
+ *                    rounded in every lane)
  *   LSET1(s), LLOAD(p), LSTORE(p, v)
  *   LSHIFTIN(s, v)   [s, v[0], .., v[LN-2]]
- *   LEQ(a, b)        a == b per lane (ordered: false with a NaN)
- *   LAND(m, n), LALL, LBITS(m)  mask and, all-true, the lanes as bits
- *   LSTOREBITS(p, b) p[l] = bit l of b, as uint64_t 0 or 1
+ *   LEQ(a, b), LLT(a, b), LLE(a, b)  a == b, a < b, a <= b per lane (ordered:
+ *                    false with a NaN); LUNORD(a, b): a or b is a NaN
+ *   LABS(v)          |v| (the sign bit cleared)
+ *   LSEL(m, y, n)    y where m, else n
+ *   LAND(m, n), LALL, LBITS(m), LFROMBITS(b)  mask and, all-true, the lanes as
+ *                    bits and back
  *
  * Each lane does exactly the scalar operations of window.c's mom_fast_span
  * (terms: winmom_impl.h's terms; the TwoSum step: FAST_STEP) in the same
- * order, so every lane gives the bits of the scalar chain.
+ * order, so every lane gives the bits of the scalar chain; the windows are
+ * then evaluated in the lanes with the operations of winmom_impl.h's eval
+ * loops (JOIN, centred_m2, the division, the square root, CANON).
  */
+#include <float.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "blawk.h"
+#include "kernels/window.h"
 #include "kernels/winmom.h"
 
 /* d = v - a and, for k2, p = d*d and its rounding error q (winmom_impl.h's terms) */
@@ -44,86 +53,196 @@
         l = LADD(l, e__);                                                             \
     } while (0)
 
-void LANES_NAME(const blawk_winmom_lanes_args *A)
-{
-    const size_t w = A->w, nl = A->nl;
-    const int k2 = A->k2;
-    const double *x = A->x, *prev = A->prev;
-    double *ph0 = A->ph0, *pl0 = A->pl0, *ph1 = A->ph1, *pl1 = A->pl1;
-    double *sh0 = A->sh0, *sl0 = A->sl0, *sh1 = A->sh1, *sl1 = A->sl1;
-    double *xt = A->xt;
-    const LV c27 = LSET1(134217729.0), two = LSET1(2.0), zero = LSET1(0.0);
-    uint8_t ep[BLAWK_BLOCK], es[BLAWK_BLOCK + 1]; /* w <= BLAWK_BLOCK / 2 */
+/* winmom_impl.h's JOIN: the double-double (hi, lo) from the suffix pair (sh, sl)
+ * and the prefix pair (ph, pl); a non-finite hi gets lo = 0 */
+#define LJOIN(hi, lo, sh_, sl_, ph_, pl_)                                             \
+    do {                                                                              \
+        const LV sh__ = (sh_), ph__ = (ph_);                                          \
+        hi = LADD(sh__, ph__);                                                        \
+        const LV bp__ = LSUB(hi, sh__);                                               \
+        const LV e__ = LADD(LSUB(sh__, LSUB(hi, bp__)), LSUB(ph__, bp__));            \
+        const LV lo__ = LADD(e__, LADD((sl_), (pl_)));                                \
+        lo = LSEL(LLE(LABS(hi), dmax), lo__, zero);                                   \
+    } while (0)
 
-    /* the rows of slot i of each lane's segment: one tile row (a copy: 8-lane
-     * gathers measured no faster on Zen 5, docs/windows.md) */
-    for (size_t l = 0; l < LN; l++) {
-        if (l < nl) {
-            for (size_t i = 0; i < w; i++)
-                xt[i * LN + l] = x[l * w + i];
-        } else {
-            for (size_t i = 0; i < w; i++)
-                xt[i * LN + l] = 0.0;
+/* the canonical quiet NaN for any NaN (winmom_impl.h's CANON) */
+#define LCANON(v) LSEL(LUNORD(v, v), qnan, v)
+
+static inline __attribute__((always_inline)) void lanes_body(const blawk_winmom_lanes_args *A,
+                                                             const int kind)
+{
+    const size_t w = A->w, nl = A->nl, rows = A->rows;
+    const size_t ilast = rows - (nl - 1) * w - 1; /* the last lane's last slot */
+    const int k2 = kind != BLAWK_WIN_SUM && kind != BLAWK_WIN_MEAN;
+    const double *x = A->x, *prev = A->prev;
+    double *sh0 = A->sh0, *sl0 = A->sl0, *sh1 = A->sh1, *sl1 = A->sl1;
+    double *xt = A->xt, *out = A->out;
+    const double *xz = A->xz ? A->xz : A->xt;
+    const LV c27 = LSET1(134217729.0), two = LSET1(2.0), zero = LSET1(0.0);
+    const LV dmax = LSET1(DBL_MAX), qnan = LSET1((double)NAN);
+    const LV n = LSET1(A->n), inv_n = LSET1(A->inv_n), nd = LSET1(A->nd);
+    const LV c42 = LSET1(4398046511105.0); /* 2^42 + 1 */
+    uint8_t es[BLAWK_BLOCK + 1]; /* w <= BLAWK_BLOCK / 2 */
+
+    /* the rows of slot i of each lane's segment: one tile row, LN slots at a
+     * time by a register transpose (8-lane gathers measured no faster on
+     * Zen 5, docs/windows.md) */
+    for (size_t i0 = 0; i0 < w; i0 += LN) {
+        const size_t k = w - i0 < LN ? w - i0 : LN;
+        LV r[LN];
+        for (size_t l = 0; l < LN; l++) {
+            /* the rows of lane l's slots i0 .. i0+k-1 that the group has */
+            const size_t r0 = l * w + i0;
+            const size_t kl = r0 >= rows ? 0 : rows - r0 < k ? rows - r0 : k;
+            r[l] = kl == LN ? LLOAD(x + r0) : kl ? LMASKLOAD(x + r0, kl) : zero;
         }
+        LTRANSPOSE(r);
+        for (size_t j = 0; j < LN; j++) /* (a loop to k would become a memcpy through the stack) */
+            if (j < k)
+                LSTORE(xt + (i0 + j) * LN, r[j]);
     }
 
     const LV a = A->anchored ? LLOAD(xt) : zero;
-    double *anchor = A->anchor;
-    for (size_t i = 0; i < w; i++)
-        LSTORE(anchor + i * LN, a);
 
-    /* The two chains side by side: prefix slot i forward, suffix slot
-     * j = w-1-i backward (slots w-1 .. 1).  The suffix of slot j is what the
-     * window ending at slot j-1 needs; slot w-1's window needs none (0). */
-    LV h0 = zero, l0 = zero, h1 = zero, l1 = zero;
+    /* The suffix chain first, backward (slots w-1 .. 1 of the previous
+     * segment): the suffix of slot j is what the window ending at slot j-1
+     * needs; slot w-1's window needs none (0).  es[j] = the lanes whose
+     * previous segment's slots j..w-1 and own slot 0 are equal. */
     LV g0 = zero, m0 = zero, g1 = zero, m1 = zero;
     LSTORE(sh0 + (w - 1) * LN, zero);
     LSTORE(sl0 + (w - 1) * LN, zero);
-    LSTORE(sh1 + (w - 1) * LN, zero);
-    LSTORE(sl1 + (w - 1) * LN, zero);
-    /* equal runs: ep[i] = the lanes whose rows 0..i are equal, es[j] = the
-     * lanes whose previous segment's slots j..w-1 and own slot 0 are equal */
-    LM pe = LALL, se = LALL;
-    LV xprev_p = LLOAD(xt);            /* prefix: the row before */
-    LV xnext_s = xprev_p;              /* suffix: the row after (slot 0 of the lane) */
+    if (k2) {
+        LSTORE(sh1 + (w - 1) * LN, zero);
+        LSTORE(sl1 + (w - 1) * LN, zero);
+    }
+    LM se = LALL;
+    LV xnext_s = LLOAD(xt); /* the row after (slot 0 of the lane) */
     es[w] = (uint8_t)LBITS(LALL);
-    for (size_t i = 0; i < w; i++) {
-        const size_t j = w - 1 - i;
-        const LV xp = LLOAD(xt + i * LN);
+    for (size_t j = w - 1; j >= 1; j--) {
+        const LV xs = LSHIFTIN(prev[j], LLOAD(xt + j * LN));
         LV d, p, q;
-        LTERMS(d, p, q, xp, a);
-        LSTEP(h0, l0, d);
         if (k2) {
-            LSTEP(h1, l1, p);
-            l1 = LADD(l1, q);
-        }
-        LSTORE(ph0 + i * LN, h0);
-        LSTORE(pl0 + i * LN, l0);
-        LSTORE(ph1 + i * LN, h1);
-        LSTORE(pl1 + i * LN, l1);
-        pe = LAND(pe, LEQ(xp, xprev_p));
-        xprev_p = xp;
-        ep[i] = (uint8_t)LBITS(pe);
-        if (j >= 1) {
-            const LV xs = LSHIFTIN(prev[j], LLOAD(xt + j * LN));
             LTERMS(d, p, q, xs, a);
             LSTEP(g0, m0, d);
-            if (k2) {
-                LSTEP(g1, m1, p);
-                m1 = LADD(m1, q);
-            }
-            LSTORE(sh0 + (j - 1) * LN, g0);
-            LSTORE(sl0 + (j - 1) * LN, m0);
+            LSTEP(g1, m1, p);
+            m1 = LADD(m1, q);
             LSTORE(sh1 + (j - 1) * LN, g1);
             LSTORE(sl1 + (j - 1) * LN, m1);
-            se = LAND(se, LEQ(xs, xnext_s));
-            xnext_s = xs;
-            es[j] = (uint8_t)LBITS(se);
+        } else {
+            d = LSUB(xs, a);
+            LSTEP(g0, m0, d);
+        }
+        LSTORE(sh0 + (j - 1) * LN, g0);
+        LSTORE(sl0 + (j - 1) * LN, m0);
+        se = LAND(se, LEQ(xs, xnext_s));
+        xnext_s = xs;
+        es[j] = (uint8_t)LBITS(se);
+    }
+
+    /* Then the prefix chain forward, each window evaluated as soon as its
+     * prefix is known.  The window ending at slot i is constant when slots
+     * 0..i of its segment are equal (pe) and the previous segment's slots
+     * i+1..w-1 and its own slot 0 are (es[i+1]). */
+    LV h0 = zero, l0 = zero, h1 = zero, l1 = zero;
+    LM pe = LALL;
+    LV xprev_p = LLOAD(xt); /* the row before */
+    size_t i = 0;
+    for (int part = 0; part < 2; part++) {
+      /* part 0 to the last lane's last slot, then the state's prefix sums;
+       * part 1 the slots of the other lanes after it */
+      for (const size_t iend = part ? w : ilast + 1; i < iend; i++) {
+        const LV xp = LLOAD(xt + i * LN);
+        LV d, p, q;
+        if (k2) {
+            LTERMS(d, p, q, xp, a);
+            LSTEP(h0, l0, d);
+            LSTEP(h1, l1, p);
+            l1 = LADD(l1, q);
+        } else {
+            d = LSUB(xp, a);
+            LSTEP(h0, l0, d);
+        }
+        pe = LAND(pe, LEQ(xp, xprev_p));
+        xprev_p = xp;
+        const LM cst = LAND(pe, LFROMBITS(es[i + 1]));
+        LV S1, S1l;
+        LJOIN(S1, S1l, LLOAD(sh0 + i * LN), LLOAD(sl0 + i * LN), h0, l0);
+        LV res;
+        if (kind == BLAWK_WIN_SUM) {
+            res = LADD(S1, S1l);
+        } else if (kind == BLAWK_WIN_MEAN) {
+            res = LSEL(cst, xp, LDIV(LADD(S1, S1l), n));
+        } else {
+            LV S2, S2l;
+            LJOIN(S2, S2l, LLOAD(sh1 + i * LN), LLOAD(sl1 + i * LN), h1, l1);
+            /* centred_m2 */
+            const LV qq = LMUL(S1, inv_n);
+            const LV c = LMUL(c42, qq);
+            const LV mm = LSUB(c, LSUB(c, qq));
+            const LV r = LSUB(S1, LMUL(n, mm));
+            const LV cr = LMUL(c27, r);
+            const LV r1 = LSUB(cr, LSUB(cr, r));
+            const LV r2 = LSUB(r, r1);
+            const LV rr = LADD(r, S1l);
+            const LV m2 = LMUL(two, mm);
+            const LV t = LSUB(LSUB(LSUB(S2, LMUL(n, LMUL(mm, mm))), LMUL(m2, r1)), LMUL(m2, r2));
+            const LV exact =
+                LADD(t, LSUB(LSUB(S2l, LMUL(m2, S1l)), LMUL(LMUL(rr, rr), inv_n)));
+            const LM fin = LLE(LABS(S2), dmax); /* !big */
+            LV M2 = LSEL(fin, exact, LSUB(S2, LMUL(S1, qq)));
+            M2 = LSEL(cst, zero, M2);
+            M2 = LSEL(LLT(M2, zero), zero, M2);
+            if (kind == BLAWK_WIN_VAR) {
+                res = LDIV(M2, nd);
+            } else if (kind == BLAWK_WIN_STD) {
+                res = LSQRT(LDIV(M2, nd));
+            } else {
+                const LV mu = LSEL(fin, LADD(mm, LMUL(rr, inv_n)), qq);
+                const LV sd = LSQRT(LDIV(M2, nd));
+                const LV xr = LLOAD(xz + i * LN);
+                const LV dev = LSEL(cst, LSUB(xr, xp), LSUB(LSUB(xr, a), mu));
+                res = LDIV(dev, sd);
+            }
+        }
+        LSTORE(out + i * LN, LCANON(res));
+      }
+      if (!part) { /* the state: the prefix sums through the group's last row */
+          LSTORE(A->last, h0);
+          LSTORE(A->last + LN, l0);
+          LSTORE(A->last + 2 * LN, h1);
+          LSTORE(A->last + 3 * LN, l1);
+      }
+    }
+
+    /* the results to their rows (transposed back), those before row ndst */
+    const size_t ndst = A->ndst;
+    for (size_t i0 = 0; i0 < w && ndst; i0 += LN) {
+        const size_t k = w - i0 < LN ? w - i0 : LN;
+        LV r[LN];
+        for (size_t j = 0; j < LN; j++)
+            r[j] = j < k ? LLOAD(out + (i0 + j) * LN) : zero;
+        LTRANSPOSE(r);
+        for (size_t l = 0; l < nl; l++) {
+            const size_t row = l * w + i0;
+            if (row >= ndst)
+                break;
+            const size_t kk = ndst - row < k ? ndst - row : k;
+            if (kk == LN)
+                LSTORE(A->dst + row, r[l]);
+            else
+                LMASKSTORE(A->dst + row, r[l], kk);
         }
     }
-    /* the window ending at slot i: slots i+1 .. w-1 of the previous segment
-     * and 0 .. i of its own, all equal */
-    uint64_t *cst = A->cst;
-    for (size_t i = 0; i < w; i++)
-        LSTOREBITS(cst + i * LN, (unsigned)(ep[i] & es[i + 1]));
+
+}
+
+void LANES_NAME(const blawk_winmom_lanes_args *A)
+{
+    switch (A->kind) {
+    case BLAWK_WIN_SUM: lanes_body(A, BLAWK_WIN_SUM); break;
+    case BLAWK_WIN_MEAN: lanes_body(A, BLAWK_WIN_MEAN); break;
+    case BLAWK_WIN_VAR: lanes_body(A, BLAWK_WIN_VAR); break;
+    case BLAWK_WIN_STD: lanes_body(A, BLAWK_WIN_STD); break;
+    default: lanes_body(A, BLAWK_WIN_ZSCORE); break;
+    }
 }

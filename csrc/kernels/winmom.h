@@ -46,27 +46,42 @@ typedef struct blawk_winmom_eval_args {
 typedef void (*blawk_winmom_eval_fn)(const blawk_winmom_eval_args *a);
 
 /*
- * The chains in lanes.  A group of nl (1 .. lanes) whole segments k .. k+nl-1,
- * their rows contiguous in x, segment k-1 in prev (w values): lane l runs the
+ * The chains in lanes.  A group of nl (1 .. lanes) segments k .. k+nl-1 (whole
+ * but perhaps the last, which may stop early), their rows contiguous in x, segment k-1 in prev (w values): lane l runs the
  * prefix chain of segment k+l and the suffix chain of segment k+l-1 about the
  * anchor of segment k+l (its first row, or 0 when !anchored), with exactly
  * the scalar chain's operations in the same order (window.c's mom_fast_span),
- * so each lane gives the scalar bits.  All values finite.
- * Outputs are tiles: position i*lanes + l is slot i of segment k+l (the
- * window ending at that row), w*lanes positions of each; lanes >= nl hold
- * garbage (finite arithmetic on zeros).
+ * so each lane gives the scalar bits, and evaluates each window as soon as
+ * its prefix is known, with the operations of the eval loops above (so the
+ * bits of blawk_winmom_eval_*).  All values finite.
+ * Tiles: position i*lanes + l is slot i of segment k+l (the window ending at
+ * that row), w*lanes positions each; lanes >= nl hold garbage (finite
+ * arithmetic on zeros).
  */
 typedef struct blawk_winmom_lanes_args {
     size_t w, nl;
-    int k2;                    /* the d^2 chains too (var, std, zscore) */
+    size_t rows;               /* the group's rows, (nl-1)*w < rows <= nl*w: the last
+                                  lane's segment may stop early (a piece's end); its
+                                  slots past the end are zeros, their prefix sums
+                                  and results garbage, never written to dst */
+    int kind;                  /* BLAWK_WIN_SUM .. BLAWK_WIN_ZSCORE */
     int anchored;
+    double n, inv_n, nd;       /* the count, 1/n, n - ddof (as blawk_winmom_eval_args) */
     const double *x;           /* nl*w rows */
     const double *prev;        /* segment k-1 */
-    double *ph0, *pl0, *ph1, *pl1; /* prefix sums through slot i */
-    double *sh0, *sl0, *sh1, *sl1; /* suffix sums of segment k+l-1 from slot i+1 (0 for i = w-1) */
-    double *xt;                /* the row's value */
-    double *anchor;            /* the segment's anchor */
-    uint64_t *cst;             /* the window's values are all equal (window.c's brk test) */
+    double *sh0, *sl0, *sh1, *sl1; /* scratch tiles (the suffix sums) */
+    double *xt;                /* out: the row's value */
+    const double *xz;          /* zscore: the value the window's row is scored on
+                                  (a tile; NULL: xt, the window's last row) */
+    double *out;               /* scratch tile: the window's result */
+    double *dst;               /* out: the result of the window ending at row r of
+                                  the group (r = l*w + i) to dst[r], for r < ndst
+                                  (a NaN as the canonical quiet NaN) */
+    size_t ndst;
+    double *last;              /* out: the prefix sums through the group's last row
+                                  (slot rows - (nl-1)*w - 1), 4 x lanes:
+                                  lane l's hi and lo of d, of d^2 at l, lanes + l,
+                                  2*lanes + l, 3*lanes + l */
 } blawk_winmom_lanes_args;
 
 typedef void (*blawk_winmom_lanes_fn)(const blawk_winmom_lanes_args *a);

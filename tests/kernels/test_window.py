@@ -905,3 +905,50 @@ def test_lanes_thread_halo(isa, kind: str) -> None:
                 s.feed(x[first:r], None)
                 got, gok = s.block(x[r:], None)
                 assert same_bits(got, whole[r:]) and np.array_equal(gok, wok[r:]), (window, r)
+
+
+@pytest.mark.parametrize("kind", FAST_KINDS)
+def test_lanes_fused_eval_extremes(isa, kind: str) -> None:
+    """The lanes evaluate each window in the kernel (no tile of sums in
+    between): finite values whose squares or sums overflow (the `big` branch of
+    centred_m2, a hi part that is inf, lo forced to 0), tiny values, signed
+    zeros and constant stretches give the bits of row by row."""
+    rng = np.random.default_rng(75)
+    n = 4096
+    x = rng.standard_normal(n) * 10.0 ** rng.integers(-300, 300, n)
+    x[100:400] = 1.7e308 * np.sign(rng.standard_normal(300))  # sums overflow
+    x[600:700] = 1e160 + rng.integers(0, 3, 100)  # d^2 overflows
+    x[1100:1200] = 5e-324 * rng.integers(-2, 3, 100)  # subnormals, +-0
+    x[2000:2300] = 3.0
+    for window in LANE_WINDOWS + [129, 200]:
+        for past, ddof in ((False, 1), (True, 0)):
+            rows, rok = run(kind, x, None, window, window, ddof, past_only=past, piece=7)
+            for piece in (1024, 1000):
+                got, gok = run(kind, x, None, window, window, ddof, past_only=past,
+                               piece=piece)
+                assert same_bits(got, rows) and np.array_equal(gok, rok), \
+                    (window, past, piece)
+
+
+@pytest.mark.parametrize("kind", FAST_KINDS)
+def test_lanes_partial_last_segment(isa, kind: str) -> None:
+    """A group's last lane may hold the piece's last segment while it stops
+    early: its windows, and the state it leaves (the ring, the suffix sums the
+    rest of that segment reads in the next piece, the prefix sums through its
+    last row, the slot), give the bits of row by row: windows up to 256 (4
+    lanes) and down to 8, pieces that end a few rows into a segment or one short
+    of its end, nulls and NaN in the next piece."""
+    rng = np.random.default_rng(76)
+    n = 6000
+    x = fast_column(rng, n)
+    v = np.ones(n, dtype=bool)
+    v[4100] = False
+    y = x.copy()
+    y[5000] = np.nan
+    for window in (8, 20, 100, 129, 200, 250, 256):
+        for past in (False, True):
+            rows, rok = run(kind, y, v, window, window, 1, past_only=past, piece=7)
+            for piece in (1024, 1000, 3 * window + 1, 2 * window - 1, 513):
+                got, gok = run(kind, y, v, window, window, 1, past_only=past, piece=piece)
+                assert same_bits(got, rows) and np.array_equal(gok, rok), \
+                    (window, past, piece)

@@ -402,7 +402,12 @@ def test_precision_against_exact(case) -> None:
             slack = window * window * EPS * EPS * a / (1 if kind == "sum" else 1)
             assert (np.abs(g - w) <= np.spacing(np.abs(w)) + slack).all(), kind
         else:
-            assert (ulps(g, w) <= 4).all(), (kind, ulps(g, w).max())
+            # within 4 ulps, except where the squares are subnormal (values
+            # below ~1e-154 apart): there M2 is held to an absolute ~window *
+            # 2^-1074 (docs/windows.md, known limits), std to that / (2 std)
+            sub = 8 * window * 5e-324
+            slack = sub if kind == "var" else sub / (2 * np.maximum(np.abs(w), 1e-300))
+            assert ((ulps(g, w) <= 4) | (np.abs(g - w) <= slack)).all(), (kind, ulps(g, w).max())
 
 
 @st.composite

@@ -289,6 +289,16 @@ blawk_status blawk_red_merge(blawk_red_state *total, const blawk_red_state *part
     return BLAWK_OK;
 }
 
+/* A fresh state for one block's result: `part`'s params, cnt values. */
+static blawk_red_state block_state(const blawk_red_state *part, size_t cnt)
+{
+    blawk_red_state b;
+    memset(&b, 0, sizeof b);
+    b.p = part->p;
+    b.n = (int64_t)cnt;
+    return b;
+}
+
 /* The valid elements of a block: *v = NULL when all n are valid, else a clean
  * bitmap in `words` (x_valid & y_valid, bits past n cleared); their count and
  * the first and last valid index.  0 when there is none. */
@@ -367,10 +377,7 @@ blawk_status blawk_red_partial(blawk_red_state *part, const double *x, const uin
     }
 
     const blawk_reduce_kernels *kr = blawk_reduce_kernels_for((int)blawk_isa_active());
-    blawk_red_state b;
-    memset(&b, 0, sizeof b);
-    b.p = part->p;
-    b.n = (int64_t)cnt;
+    blawk_red_state b = block_state(part, cnt);
     const double dcnt = (double)cnt;
     double out[3];
     switch (kind) {
@@ -442,10 +449,7 @@ blawk_status blawk_red_extreme_span(blawk_red_state *part, const double *x,
     if (cnt == 0)
         return BLAWK_OK;
     const blawk_reduce_kernels *kr = blawk_reduce_kernels_for((int)blawk_isa_active());
-    blawk_red_state b;
-    memset(&b, 0, sizeof b);
-    b.p = part->p;
-    b.n = (int64_t)cnt;
+    blawk_red_state b = block_state(part, cnt);
     /* the kernels read whole bitmap words and clear the bits past n */
     b.s = part->p.kind == BLAWK_RED_MIN ? kr->min(x, x_valid, n, &b.nan)
                                         : kr->max(x, x_valid, n, &b.nan);
@@ -476,12 +480,7 @@ blawk_status blawk_red_partial_pair(blawk_red_state *sum_part, blawk_red_state *
     (void)last;
     const blawk_reduce_kernels *kr = blawk_reduce_kernels_for((int)blawk_isa_active());
     /* what blawk_red_partial computes for each, with the two sums in one pass */
-    blawk_red_state bs, bv;
-    memset(&bs, 0, sizeof bs);
-    memset(&bv, 0, sizeof bv);
-    bs.p = sum_part->p;
-    bv.p = var_part->p;
-    bs.n = bv.n = (int64_t)cnt;
+    blawk_red_state bs = block_state(sum_part, cnt), bv = block_state(var_part, cnt);
     bv.kx = x[first];
     double sums[2];
     kr->sum_and_shift(x, v, n, bv.kx, sums);

@@ -98,6 +98,7 @@ struct mom_fast_scratch {
         double x[MOM_FAST_ROWS];   /* the row's value */
         double xz[MOM_FAST_ROWS];  /* zscore with past_only: the next row's */
         double out[MOM_FAST_ROWS]; /* the window's result */
+        double x0[MOM_FAST_ROWS / 2]; /* a mid-segment lane 0's segment (w <= 512) */
     } t;
 };
 
@@ -966,13 +967,16 @@ WIN_INLINE blawk_winmom_eval_args eval_base(const blawk_win_state *s, int kind, 
 }
 
 /*
- * Rows x[g .. g + rows) of a piece of m rows: nl segments, the first starting
- * at row g (s->slot == 0), all whole but perhaps the last (rows > (nl-1)*w),
- * which then ends the piece, in the lanes of one vector (lane l: segment l of
- * the group; its suffix chain runs over segment l-1, for lane 0 the ring).
- * Leaves the state as nl segment starts and mom_push over the rows would, and,
- * when vld, writes the windows ending at those rows (past_only: to the next
- * rows, up to row m-1).
+ * Rows x[g .. g + rows - s0) of a piece of m rows, s0 = s->slot: nl segments,
+ * the first from its slot s0 on (s0 > 0: the rest of a segment the state has
+ * begun, a piece's first rows), all whole but perhaps the last (rows >
+ * (nl-1)*w, counting the first segment's slots from 0), which then ends the
+ * piece, in the lanes of one vector (lane l: segment l of the group; its
+ * suffix chain runs over segment l-1, for lane 0 the ring; a mid-segment lane
+ * 0 goes on from the state's prefix sums, anchor and suffix sums).  Leaves the
+ * state as the segment starts and mom_push over the rows would, and, when vld,
+ * writes the windows ending at those rows (past_only: to the next rows, up to
+ * row m-1).
  */
 static void mom_fast_lanes(blawk_win_state *s, double *out, const double *x, size_t g, size_t m,
                            size_t nl, size_t rows, size_t L, blawk_winmom_lanes_fn fn,
@@ -981,6 +985,8 @@ static void mom_fast_lanes(blawk_win_state *s, double *out, const double *x, siz
 {
     struct mom_fast_scratch *fs = s->fs;
     const size_t w = (size_t)s->w;
+    const size_t s0 = (size_t)s->slot;
+    const size_t nrows = rows - s0; /* the group's rows */
     const int64_t t0 = s->t;
     const double *xg = x + g;
     const size_t past = (size_t)s->past_only;
@@ -988,16 +994,27 @@ static void mom_fast_lanes(blawk_win_state *s, double *out, const double *x, siz
     if (kind == BLAWK_WIN_ZSCORE && past && vld) { /* the row the window is for: the next one */
         for (size_t i = 0; i < w; i++)
             for (size_t l = 0; l < L; l++) {
-                const size_t row = g + l * w + i + 1;
-                fs->t.xz[i * L + l] = l < nl && row < m ? x[row] : 0.0;
+                const size_t row = g + l * w + i + 1 - s0; /* (l*w + i >= s0 when read) */
+                fs->t.xz[i * L + l] = l < nl && l * w + i >= s0 && row < m ? x[row] : 0.0;
             }
         xz = fs->t.xz;
     }
+    const double *x0 = xg;
+    if (s0) { /* lane 0's segment: its first slots from the ring, the rest from x */
+        memcpy(fs->t.x0, s->buf, s0 * sizeof(double));
+        memcpy(fs->t.x0 + s0, xg, (w - s0) * sizeof(double));
+        x0 = fs->t.x0;
+    }
+    const int K = kind_moments(kind);
     double last[4 * BLAWK_WINMOM_LANES_AVX512];
     const blawk_winmom_lanes_args A = {
         .w = w, .nl = nl, .rows = rows, .kind = kind, .anchored = anchored,
         .n = base->n, .inv_n = base->inv_n, .nd = base->nd,
-        .x = xg, .prev = s->buf,
+        .x = xg, .s0 = s0, .x0 = x0,
+        .a0 = s0 ? s->anchor : anchored ? xg[0] : 0.0,
+        .seed = {s->ph[0], s->pl[0], s->ph[1], s->pl[1]},
+        .suf = s->suf, .sufl = s->sufl, .K = K,
+        .prev = s->buf,
         .sh0 = fs->t.sh0, .sl0 = fs->t.sl0, .sh1 = fs->t.sh1, .sl1 = fs->t.sl1,
         .xt = fs->t.x, .xz = xz, .out = fs->t.out, .last = last,
         .dst = out + g + past, .ndst = vld ? m - g - past : 0,
@@ -1010,36 +1027,40 @@ static void mom_fast_lanes(blawk_win_state *s, double *out, const double *x, siz
     s->pl[0] = last[L + nl - 1];
     s->ph[1] = last[2 * L + nl - 1];
     s->pl[1] = last[3 * L + nl - 1];
-    s->anchor = anchored ? xg[(nl - 1) * w] : 0.0;
+    s->anchor = anchored ? xg[(nl - 1) * w - s0] : 0.0;
     s->seg_anchored = 1;
     s->suf_lo = 0;
-    for (size_t l = 0; l < nl; l++) { /* seg_start, then the segment's rows */
-        s->prev_fin = s->seg_fin;
-        s->have_prev_fin = s->have_seg_fin;
-        s->have_seg_fin = 0;
+    for (size_t l = 0; l < nl; l++) { /* seg_start (but mid-segment), then the rows */
+        if (l || !s0) {
+            s->prev_fin = s->seg_fin;
+            s->have_prev_fin = s->have_seg_fin;
+            s->have_seg_fin = 0;
+        }
         if (runs) {
-            s->seg_fin = xg[((l + 1) * w < rows ? (l + 1) * w : rows) - 1];
+            s->seg_fin = xg[((l + 1) * w < rows ? (l + 1) * w : rows) - 1 - s0];
             s->have_seg_fin = 1;
         }
     }
     if (runs) { /* brk: before the last row that differs from the row before */
-        for (size_t r = rows; r-- > 0;) {
+        for (size_t r = nrows; r-- > 0;) {
             const double pv = r ? xg[r - 1] : s->lastv;
             if (!(xg[r] == pv)) {
                 s->brk = r ? t0 + (int64_t)r - 1 : s->last_row;
                 break;
             }
         }
-        s->last_row = t0 + (int64_t)rows - 1;
-        s->lastv = xg[rows - 1];
+        s->last_row = t0 + (int64_t)nrows - 1;
+        s->lastv = xg[nrows - 1];
     }
-    /* the ring: the last segment's rows, over the one before where it stops early */
+    /* the ring: the last segment's rows, over the one before where it stops early
+     * (a mid-segment lane 0's slots below s0 are there already) */
     const size_t tail = rows - (nl - 1) * w; /* the last segment's rows */
-    if (tail < w)
-        memcpy(s->buf + tail, xg + (nl - 2) * w + tail, (w - tail) * sizeof(double));
-    memcpy(s->buf, xg + (nl - 1) * w, tail * sizeof(double));
+    if (tail < w) {
+        const size_t from = nl == 2 && tail < s0 ? s0 : tail;
+        memcpy(s->buf + from, xg + (nl - 2) * w + from - s0, (w - from) * sizeof(double));
+    }
+    memcpy(s->buf, xg + (nl - 1) * w - s0, tail * sizeof(double));
     if (tail < w) { /* the rest of that segment needs the suffix sums of the one before */
-        const int K = kind_moments(kind);
         const size_t l = nl - 1;
         for (size_t j = 1; j < w; j++) {
             s->suf[j * (size_t)K] = fs->t.sh0[(j - 1) * L + l];
@@ -1051,8 +1072,8 @@ static void mom_fast_lanes(blawk_win_state *s, double *out, const double *x, siz
                 s->sufl[j * 2 + 1] = fs->t.sl1[(j - 1) * L + l];
             }
     }
-    s->t = t0 + (int64_t)rows;
-    s->seen += (int64_t)rows;
+    s->t = t0 + (int64_t)nrows;
+    s->seen += (int64_t)nrows;
     s->slot = tail < w ? (int64_t)tail : 0;
 }
 
@@ -1078,22 +1099,24 @@ WIN_INLINE void mom_fast(blawk_win_state *st, double *out, uint64_t *out_valid, 
         memset(out, 0, m * sizeof(double));
     size_t ga = m, gb = m; /* rows [ga, gb) went through lanes */
     for (size_t i = 0; i < m;) {
-        if (nlanes && s->slot == 0) {
-            /* whole segments, and the piece's last one if it stops early and
-             * a lane is free */
-            size_t nl = (m - i) / (size_t)s->w, rows = nl * (size_t)s->w;
+        if (nlanes) {
+            /* whole segments (the first perhaps from the state's slot on), and
+             * the piece's last one if it stops early and a lane is free; rows
+             * counts the first segment's slots from 0 */
+            const size_t s0 = (size_t)s->slot, avail = m - i + s0;
+            size_t nl = avail / (size_t)s->w, rows = nl * (size_t)s->w;
             if (nl >= nlanes) {
                 nl = nlanes;
                 rows = nl * (size_t)s->w;
-            } else if (rows < m - i) {
+            } else if (rows < avail) {
                 nl++;
-                rows = m - i;
+                rows = avail;
             }
             if (nl >= MOM_LANES_MIN) {
                 ga = ga < i ? ga : i;
                 mom_fast_lanes(s, out, x, i, m, nl, rows, nlanes, lanes_fn, kind, anchored, runs,
                                vld, &base);
-                i += rows;
+                i += rows - s0;
                 gb = i;
                 continue;
             }

@@ -74,7 +74,8 @@ static inline __attribute__((always_inline)) void lanes_body(const blawk_winmom_
     const size_t w = A->w, nl = A->nl, rows = A->rows;
     const size_t ilast = rows - (nl - 1) * w - 1; /* the last lane's last slot */
     const int k2 = kind != BLAWK_WIN_SUM && kind != BLAWK_WIN_MEAN;
-    const double *x = A->x, *prev = A->prev;
+    const double *x = A->x, *x0 = A->x0, *prev = A->prev;
+    const size_t s0 = A->s0;
     double *sh0 = A->sh0, *sl0 = A->sl0, *sh1 = A->sh1, *sl1 = A->sl1;
     double *xt = A->xt, *out = A->out;
     const double *xz = A->xz ? A->xz : A->xt;
@@ -94,7 +95,8 @@ static inline __attribute__((always_inline)) void lanes_body(const blawk_winmom_
             /* the rows of lane l's slots i0 .. i0+k-1 that the group has */
             const size_t r0 = l * w + i0;
             const size_t kl = r0 >= rows ? 0 : rows - r0 < k ? rows - r0 : k;
-            r[l] = kl == LN ? LLOAD(x + r0) : kl ? LMASKLOAD(x + r0, kl) : zero;
+            const double *src = l ? x + (r0 - s0) : x0 + i0;
+            r[l] = kl == LN ? LLOAD(src) : kl ? LMASKLOAD(src, kl) : zero;
         }
         LTRANSPOSE(r);
         for (size_t j = 0; j < LN; j++) /* (a loop to k would become a memcpy through the stack) */
@@ -102,7 +104,9 @@ static inline __attribute__((always_inline)) void lanes_body(const blawk_winmom_
                 LSTORE(xt + (i0 + j) * LN, r[j]);
     }
 
-    const LV a = A->anchored ? LLOAD(xt) : zero;
+    /* lane 0's anchor is the state's (its segment may have begun before) */
+    const LM lane0 = LFROMBITS(1u);
+    const LV a = LSEL(lane0, LSET1(A->a0), A->anchored ? LLOAD(xt) : zero);
 
     /* The suffix chain first, backward (slots w-1 .. 1 of the previous
      * segment): the suffix of slot j is what the window ending at slot j-1
@@ -138,6 +142,19 @@ static inline __attribute__((always_inline)) void lanes_body(const blawk_winmom_
         xnext_s = xs;
         es[j] = (uint8_t)LBITS(se);
     }
+    if (s0) { /* lane 0 mid-segment: the suffix sums the state holds (the ring's
+                 slots below s0 no longer hold the segment before; those above do,
+                 so es stays right) */
+        const size_t K = (size_t)A->K;
+        for (size_t i = s0; i + 1 < w; i++) {
+            sh0[i * LN] = A->suf[(i + 1) * K];
+            sl0[i * LN] = A->sufl[(i + 1) * K];
+            if (k2) {
+                sh1[i * LN] = A->suf[(i + 1) * K + 1];
+                sl1[i * LN] = A->sufl[(i + 1) * K + 1];
+            }
+        }
+    }
 
     /* Then the prefix chain forward, each window evaluated as soon as its
      * prefix is known.  The window ending at slot i is constant when slots
@@ -151,6 +168,12 @@ static inline __attribute__((always_inline)) void lanes_body(const blawk_winmom_
       /* part 0 to the last lane's last slot, then the state's prefix sums;
        * part 1 the slots of the other lanes after it */
       for (const size_t iend = part ? w : ilast + 1; i < iend; i++) {
+        if (i == s0 && s0) { /* lane 0 goes on from the state's prefix sums */
+            h0 = LSEL(lane0, LSET1(A->seed[0]), h0);
+            l0 = LSEL(lane0, LSET1(A->seed[1]), l0);
+            h1 = LSEL(lane0, LSET1(A->seed[2]), h1);
+            l1 = LSEL(lane0, LSET1(A->seed[3]), l1);
+        }
         const LV xp = LLOAD(xt + i * LN);
         LV d, p, q;
         if (k2) {
@@ -214,16 +237,20 @@ static inline __attribute__((always_inline)) void lanes_body(const blawk_winmom_
       }
     }
 
-    /* the results to their rows (transposed back), those before row ndst */
+    /* the results to their rows (transposed back), those before row ndst;
+     * a mid-segment lane 0's from its slot s0 on, one by one */
     const size_t ndst = A->ndst;
+    if (s0)
+        for (size_t i = s0; i < w && i - s0 < ndst; i++)
+            A->dst[i - s0] = out[i * LN];
     for (size_t i0 = 0; i0 < w && ndst; i0 += LN) {
         const size_t k = w - i0 < LN ? w - i0 : LN;
         LV r[LN];
         for (size_t j = 0; j < LN; j++)
             r[j] = j < k ? LLOAD(out + (i0 + j) * LN) : zero;
         LTRANSPOSE(r);
-        for (size_t l = 0; l < nl; l++) {
-            const size_t row = l * w + i0;
+        for (size_t l = s0 ? 1 : 0; l < nl; l++) {
+            const size_t row = l * w + i0 - s0;
             if (row >= ndst)
                 break;
             const size_t kk = ndst - row < k ? ndst - row : k;

@@ -60,22 +60,38 @@ typedef void (*blawk_winmom_eval_fn)(const blawk_winmom_eval_args *a);
  */
 typedef struct blawk_winmom_lanes_args {
     size_t w, nl;
-    size_t rows;               /* the group's rows, (nl-1)*w < rows <= nl*w: the last
+    size_t rows;               /* the group's slots (counting lane 0's from 0; the rows
+                                  are rows - s0), (nl-1)*w < rows <= nl*w: the last
                                   lane's segment may stop early (a piece's end); its
                                   slots past the end are zeros, their prefix sums
                                   and results garbage, never written to dst */
     int kind;                  /* BLAWK_WIN_SUM .. BLAWK_WIN_ZSCORE */
     int anchored;
     double n, inv_n, nd;       /* the count, 1/n, n - ddof (as blawk_winmom_eval_args) */
-    const double *x;           /* nl*w rows */
-    const double *prev;        /* segment k-1 */
+    const double *x;           /* the group's rows: lane l's slot i at x[l*w + i - s0]
+                                  (lanes l >= 1; lane 0 too when s0 == 0) */
+    size_t s0;                 /* lane 0 starts at its slot s0 (0 .. w-1): a segment
+                                  the state has begun (mid-segment: its slots 0..s0-1
+                                  are in prev, the rows x[0..w-s0) are its slots
+                                  s0..w-1) */
+    const double *x0;          /* lane 0's w slots (x when s0 == 0) */
+    double a0;                 /* lane 0's anchor (s0 == 0: x[0] when anchored, else 0) */
+    double seed[4];            /* s0 > 0: lane 0's prefix sums through slot s0-1 (hi, lo
+                                  of d; hi, lo of d^2), the state's */
+    const double *suf, *sufl;  /* s0 > 0: the state's suffix sums (window.c's layout,
+                                  K moments a slot): lane 0's suffix for slot i is
+                                  suf[(i+1)*K], sufl[(i+1)*K] (d), + 1 (d^2) */
+    int K;
+    const double *prev;        /* segment k-1 (mid-segment: the ring, whose slots
+                                  0..s0-1 hold lane 0's segment and s0..w-1 the one
+                                  before it) */
     double *sh0, *sl0, *sh1, *sl1; /* scratch tiles (the suffix sums) */
     double *xt;                /* out: the row's value */
     const double *xz;          /* zscore: the value the window's row is scored on
                                   (a tile; NULL: xt, the window's last row) */
     double *out;               /* scratch tile: the window's result */
     double *dst;               /* out: the result of the window ending at row r of
-                                  the group (r = l*w + i) to dst[r], for r < ndst
+                                  the group (r = l*w + i - s0) to dst[r], for r < ndst
                                   (a NaN as the canonical quiet NaN) */
     size_t ndst;
     double *last;              /* out: the prefix sums through the group's last row

@@ -957,3 +957,92 @@ def test_lanes_partial_last_segment(isa, kind: str) -> None:
                 got, gok = run(kind, y, v, window, window, 1, past_only=past, piece=piece)
                 assert same_bits(got, rows) and np.array_equal(gok, rok), \
                     (window, past, piece)
+
+
+MID_WINDOWS = [8, 20, 33, 100, 250]
+MID_PIECES = [1024, 1000, 333, 129]
+
+
+def mid_segment_column(rng: np.random.Generator, n: int, window: int, piece: int) -> np.ndarray:
+    """fast_column plus, at every piece boundary that falls inside a segment, a
+    constant run or a run of signed zeros across it (alternating)."""
+    x = fast_column(rng, n)
+    for k, b in enumerate(range(piece, n - window, piece)):
+        if b % window == 0:
+            continue
+        lo, hi = max(b - window // 2 - 1, 0), b + window // 2 + 1
+        if k % 2:
+            x[lo:hi] = 3.25
+        else:
+            x[lo:hi] = np.where(np.arange(hi - lo) % 2 == 0, -0.0, 0.0)
+    return x
+
+
+@pytest.mark.parametrize("kind", FAST_KINDS)
+def test_lanes_first_lane_mid_segment(isa, kind: str) -> None:
+    """A piece that starts inside a segment runs the rest of that segment in
+    lane 0 of its first group, seeded with the state's prefix sums, anchor and
+    suffix sums: pieces of 1024, 1000, 333 and 129 rows (their starts fall
+    anywhere in a segment), windows 8 .. 250, past_only, min_periods, constant
+    runs and signed zeros across the piece boundary give the bits of row by
+    row, and the values of the reference."""
+    rng = np.random.default_rng(81)
+    n = 4200
+    for window in MID_WINDOWS:
+        for piece in MID_PIECES:
+            x = mid_segment_column(rng, n, window, piece)
+            for past, mp in ((False, window), (True, window), (False, 1), (True, 3)):
+                rows, rok = run(kind, x, None, window, mp, past_only=past, piece=7)
+                got, gok = run(kind, x, None, window, mp, past_only=past, piece=piece)
+                assert same_bits(got, rows) and np.array_equal(gok, rok), \
+                    (window, piece, past, mp)
+            want, wok = ref_window(kind, x, None, window, window)
+            got, gok = run(kind, x, None, window, window, piece=piece)
+            assert_matches(kind, got, gok, want, wok)
+            if kind in ("var", "std") and piece > window + 2:
+                # a constant run across a boundary (not overlapping the next): exactly 0
+                runs = [b for k, b in enumerate(range(piece, n - window, piece))
+                        if b % window and k % 2]
+                assert runs or piece % window == 0
+                for b in runs:
+                    assert got[b + window // 2] == 0.0, (window, piece, b)
+
+
+@pytest.mark.parametrize("kind", FAST_KINDS)
+def test_lanes_first_lane_mid_segment_after_null_or_nan(isa, kind: str) -> None:
+    """A null or a NaN just before a piece that starts mid-segment: the piece
+    holding it takes the row path; with the NaN the next piece's lane 0 starts
+    from NaN prefix or suffix sums (NaN exactly in the windows that hold it),
+    with the null from the first full window on; the bits are those of row by
+    row."""
+    rng = np.random.default_rng(82)
+    n = 4200
+    x = fast_column(rng, n)
+    for window in MID_WINDOWS:
+        for piece in MID_PIECES:
+            # the last row of the piece before a boundary inside a segment, and a
+            # row a little further back (in the previous segment's suffix)
+            bs = [b for b in range(piece, n - window, piece) if b % window][:3]
+            if not bs:  # (w = 8: pieces of 1024 and 1000 start segments)
+                assert piece % window == 0
+                continue
+            at = [b - 1 for b in bs] + [bs[-1] - window // 2 - 1]
+            hit = np.zeros(n, dtype=bool)  # windows (not past_only) holding one
+            for a in at:
+                hit[a:a + window] = True
+            for special in (np.nan, None):
+                y = x.copy()
+                v = np.ones(n, dtype=bool)
+                if special is None:
+                    v[at] = False
+                else:
+                    y[at] = special
+                for past in (False, True):
+                    rows, rok = run(kind, y, v, window, 2, past_only=past, piece=7)
+                    got, gok = run(kind, y, v, window, 2, past_only=past, piece=piece)
+                    assert same_bits(got, rows) and np.array_equal(gok, rok), \
+                        (special, window, piece, past)
+                    if special is not None and not past:
+                        clean, _ = run(kind, x, None, window, 2, piece=piece)
+                        assert np.isnan(got[hit]).all()
+                        assert same_bits(got[~hit], clean[~hit]), (window, piece)

@@ -79,6 +79,8 @@ typedef struct ncache {
 /* The moments' fast path works on at most MOM_FAST_ROWS rows at a time and
  * computes the chains' terms MOM_FAST_TERMS positions at a time. */
 #define MOM_FAST_ROWS BLAWK_BLOCK
+/* A lane group's tiles: lanes x w positions (8 lanes of windows up to 256) */
+#define MOM_LANE_TILE (2 * MOM_FAST_ROWS)
 #define MOM_FAST_TERMS 256
 
 struct mom_fast_scratch {
@@ -94,10 +96,10 @@ struct mom_fast_scratch {
     /* a group of segments in lanes (mom_fast_lanes): the same per window, as
      * tiles (position i*lanes + l: slot i of the group's segment l) */
     struct {
-        double sh0[MOM_FAST_ROWS], sl0[MOM_FAST_ROWS], sh1[MOM_FAST_ROWS], sl1[MOM_FAST_ROWS];
-        double x[MOM_FAST_ROWS];   /* the row's value */
-        double xz[MOM_FAST_ROWS];  /* zscore with past_only: the next row's */
-        double out[MOM_FAST_ROWS]; /* the window's result */
+        double sh0[MOM_LANE_TILE], sl0[MOM_LANE_TILE], sh1[MOM_LANE_TILE], sl1[MOM_LANE_TILE];
+        double x[MOM_LANE_TILE];   /* the row's value */
+        double xz[MOM_LANE_TILE];  /* zscore with past_only: the next row's */
+        double out[MOM_LANE_TILE]; /* the window's result */
         double x0[MOM_FAST_ROWS / 2]; /* a mid-segment lane 0's segment (w <= 512) */
     } t;
 };
@@ -936,7 +938,7 @@ WIN_INLINE void mom_fast_span(blawk_win_state *s, const double *x, size_t p0, si
 WIN_INLINE size_t winmom_lanes(int64_t w, blawk_winmom_lanes_fn *fn)
 {
     const blawk_isa isa = blawk_isa_active();
-    if (isa == BLAWK_ISA_AVX512 && w * BLAWK_WINMOM_LANES_AVX512 <= MOM_FAST_ROWS) {
+    if (isa == BLAWK_ISA_AVX512 && w * BLAWK_WINMOM_LANES_AVX512 <= MOM_LANE_TILE) {
         *fn = blawk_winmom_lanes_avx512;
         return BLAWK_WINMOM_LANES_AVX512;
     }
@@ -1104,6 +1106,13 @@ WIN_INLINE void mom_fast(blawk_win_state *st, double *out, uint64_t *out_valid, 
              * the piece's last one if it stops early and a lane is free; rows
              * counts the first segment's slots from 0 */
             const size_t s0 = (size_t)s->slot, avail = m - i + s0;
+            /* A mid-segment start shifts every later group by one segment: when
+             * that leaves the piece's last segment alone (a scalar span with
+             * its whole suffix chain), run the first one's rest as a span
+             * instead (no suffix chain there). */
+            const size_t nseg = (avail + (size_t)s->w - 1) / (size_t)s->w;
+            if (s0 && nseg % nlanes == 1)
+                goto span;
             size_t nl = avail / (size_t)s->w, rows = nl * (size_t)s->w;
             if (nl >= nlanes) {
                 nl = nlanes;
@@ -1121,6 +1130,7 @@ WIN_INLINE void mom_fast(blawk_win_state *st, double *out, uint64_t *out_valid, 
                 continue;
             }
         }
+    span:;
         size_t len = m - i;
         if ((int64_t)len > s->w - s->slot)
             len = (size_t)(s->w - s->slot);

@@ -735,8 +735,9 @@ WIN_INLINE void mom_rows(blawk_win_state *st, double *out, uint64_t *out_valid, 
  *      that overlap in the pipeline, over precomputed terms;
  *   3. the equal-run tracking (constant windows), a separate integer loop;
  *   4. the windows' results: a vector loop per ISA (winmom_*.c).
- * Groups of 2 .. lanes segments from a segment start (whole, but the piece's
- * last one may stop early) do 1-4 in the lanes of one vector instead
+ * Groups of 2 .. lanes segments (whole, but the first may be the rest of a
+ * segment the state has begun and the piece's last one may stop early) do
+ * 1-4 in the lanes of one vector instead
  * (mom_fast_lanes), each window evaluated as soon as its prefix is known.
  * The other pieces (nulls, NaN/inf, warm-up, anchors to fix) take mom_rows.
  */

@@ -96,6 +96,8 @@ cdef extern from "blawk.h":
                                           const uint8_t *scalars_valid, uint8_t *out)
     blawk_status blawk_vm_exec(const blawk_program *p, const blawk_col *inputs,
                                blawk_col *outputs, size_t n, const blawk_run_opts *opts) nogil
+    size_t blawk_vm_stream_min()
+    void blawk_vm_set_stream_min(size_t bytes)
 
     ctypedef enum blawk_join_kind:
         BLAWK_JOIN_ASOF
@@ -120,7 +122,9 @@ cdef extern from "kernels/kernels.h":
         blawk_unary_fn floor, ceil, sign, log1p, expm1, log10, log2
         blawk_binary_fn pow, mod, min2, max2
         blawk_scalar_fn pow_s, rpow_s, mod_s, rmod_s, min_s, max_s, round_s
+        void (*stream_fence)() noexcept nogil
     const blawk_kernels *blawk_kernels_for(int isa)
+    const blawk_kernels *blawk_kernels_nt_for(int isa)
 
 
 BLOCK = BLAWK_BLOCK_C
@@ -257,10 +261,19 @@ def null_count(const uint64_t[::1] valid, size_t n):
 
 
 cdef const blawk_kernels *_table(str isa) except NULL:
-    cdef int i = _isa_index(isa)
+    """An ISA's kernel table; "<isa>_nt": its table with non-temporal stores."""
+    cdef bint nt = isa.endswith("_nt")
+    cdef int i = _isa_index(isa[:-3] if nt else isa)
     if not blawk_isa_available(<blawk_isa>i):
         raise RuntimeError(f"ISA {isa!r} is not available on this CPU")
-    return blawk_kernels_for(i)
+    return blawk_kernels_nt_for(i) if nt else blawk_kernels_for(i)
+
+
+def _result(size_t n, int misalign):
+    """An output array whose data starts `misalign` doubles past a 64-byte boundary."""
+    buf = np.empty(n + 8, dtype=np.float64)
+    cdef size_t k = ((misalign * 8 - buf.ctypes.data) % 64) // 8
+    return buf[k:k + n]
 
 
 cdef blawk_unary_fn _unary(str name, str isa) except NULL:
@@ -280,15 +293,18 @@ cdef blawk_unary_fn _unary(str name, str isa) except NULL:
     raise ValueError(f"no unary kernel {name!r}")
 
 
-def kernel_unary(str name, const double[::1] x, str isa):
-    """Run one ISA's unary kernel directly on x (testing aid); returns a new array."""
+def kernel_unary(str name, const double[::1] x, str isa, int misalign=0):
+    """Run one ISA's unary kernel directly on x (testing aid); returns a new array
+    (which starts `misalign` doubles past a 64-byte boundary)."""
     cdef blawk_unary_fn f = _unary(name, isa)
     cdef size_t n = x.shape[0]
-    out = np.empty(n, dtype=np.float64)
+    out = _result(n, misalign)
     cdef double[::1] o = out
+    cdef const blawk_kernels *kt = _table(isa)
     if n:
         with nogil:
             f(&o[0], &x[0], n)
+            kt.stream_fence()
     return out
 
 
@@ -301,7 +317,8 @@ def kernel_inplace(str name, double[::1] x, str isa):
             f(&x[0], &x[0], n)
 
 
-def kernel_binary(str name, const double[::1] a, const double[::1] b, str isa):
+def kernel_binary(str name, const double[::1] a, const double[::1] b, str isa,
+                  int misalign=0):
     """Run one ISA's column-with-column kernel directly (testing aid)."""
     cdef const blawk_kernels *k = _table(isa)
     cdef blawk_binary_fn f
@@ -318,15 +335,17 @@ def kernel_binary(str name, const double[::1] a, const double[::1] b, str isa):
     if a.shape[0] != b.shape[0]:
         raise ValueError("length mismatch")
     cdef size_t n = a.shape[0]
-    out = np.empty(n, dtype=np.float64)
+    out = _result(n, misalign)
     cdef double[::1] o = out
+    cdef const blawk_kernels *kt = _table(isa)
     if n:
         with nogil:
             f(&o[0], &a[0], &b[0], n)
+            kt.stream_fence()
     return out
 
 
-def kernel_scalar(str name, const double[::1] a, double s, str isa):
+def kernel_scalar(str name, const double[::1] a, double s, str isa, int misalign=0):
     """Run one ISA's column-with-scalar kernel directly (testing aid)."""
     cdef const blawk_kernels *k = _table(isa)
     cdef blawk_scalar_fn f
@@ -346,11 +365,13 @@ def kernel_scalar(str name, const double[::1] a, double s, str isa):
     else:
         raise ValueError(f"no scalar kernel {name!r}")
     cdef size_t n = a.shape[0]
-    out = np.empty(n, dtype=np.float64)
+    out = _result(n, misalign)
     cdef double[::1] o = out
+    cdef const blawk_kernels *kt = _table(isa)
     if n:
         with nogil:
             f(&o[0], &a[0], s, n)
+            kt.stream_fence()
     return out
 
 
@@ -615,6 +636,18 @@ def unsorted_at(const int64_t[::1] x):
 # own include files.
 include "_window.pxi"
 include "_reduce.pxi"
+
+
+def stream_min():
+    """Output size in bytes from which the VM writes with non-temporal stores."""
+    return blawk_vm_stream_min()
+
+
+def set_stream_min(size_t nbytes):
+    """Set that size (0: always, 2**64-1: never); returns the previous one."""
+    cdef size_t old = blawk_vm_stream_min()
+    blawk_vm_set_stream_min(nbytes)
+    return old
 
 
 def overlaps(const double[::1] a, const double[::1] b):

@@ -75,6 +75,15 @@ const blawk_kernels *blawk_kernels_for(int isa)
     }
 }
 
+const blawk_kernels *blawk_kernels_nt_for(int isa)
+{
+    switch (isa) {
+    case BLAWK_ISA_AVX2: return &blawk_kernels_avx2_nt;
+    case BLAWK_ISA_AVX512: return &blawk_kernels_avx512_nt;
+    default: return blawk_kernels_for(isa);
+    }
+}
+
 /* -1 = not decided yet.  Plain ints: selection happens at import, before any
  * kernel runs, and blawk_set_isa must not race with running kernels (blawk.h). */
 static int available_cache[BLAWK_ISA_COUNT] = {-1, -1, -1};

@@ -25,6 +25,8 @@
  * far back (and a computed register's validity is only known by running the
  * blocks before), so such programs run on one thread.
  */
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,6 +59,8 @@ typedef struct reg {
     uint64_t *store_m;
     size_t ring;          /* elements in the ring (multiple of BLAWK_BLOCK); 0 = no ring */
     int keep_bits;        /* always materialise validity words (ringed, or output with a bitmap) */
+    int nt;               /* REG_OUTPUT written with non-temporal stores where the
+                             kernel has them (run_ctx.k_nt) */
 } reg;
 
 static int is_binary(uint32_t op)
@@ -589,6 +593,36 @@ static void run_lag(const blawk_kernels *k, const blawk_instr *in, reg *d, const
     d->m[nw - 1] &= tail_mask(nb);
 }
 
+/* ----------------------------------------------- non-temporal outputs */
+
+static _Atomic size_t stream_min_bytes;
+static _Atomic int stream_min_set;
+
+size_t blawk_vm_stream_min(void)
+{
+    if (!stream_min_set) {
+        /* the kernel's view of the L3 (sysconf reads CPUID, which in a
+         * virtual machine may describe the host's caches, not ours) */
+        unsigned long kib = 0;
+        FILE *f = fopen("/sys/devices/system/cpu/cpu0/cache/index3/size", "r");
+        if (f) {
+            if (fscanf(f, "%luK", &kib) != 1)
+                kib = 0;
+            fclose(f);
+        }
+        /* a racing first call computes the same value */
+        stream_min_bytes = kib ? (size_t)kib << 10 : (size_t)32 << 20;
+        stream_min_set = 1;
+    }
+    return stream_min_bytes;
+}
+
+void blawk_vm_set_stream_min(size_t bytes)
+{
+    stream_min_bytes = bytes;
+    stream_min_set = 1;
+}
+
 /* ------------------------------------------------------------ the run */
 
 /* Shared, read-only while the blocks run. */
@@ -608,6 +642,8 @@ typedef struct run_ctx {
                                     REDUCE of the same register it runs with (one
                                     pass for both), else -1; -2 marks that var/std */
     int streaming;               /* one thread: merge each block's partial at once */
+    const blawk_kernels *k_nt;   /* k with non-temporal stores, for large aligned outputs
+                                    (NULL: none) */
 } run_ctx;
 
 /* One thread's registers and kernel states. */
@@ -671,6 +707,8 @@ static blawk_status worker_init(worker *w, const run_ctx *ctx)
         o->kind = REG_OUTPUT;
         o->col = &ctx->outputs[j];
         o->keep_bits = ctx->outputs[j].valid != NULL;
+        /* past the caches, unless some lag reads the output back in time */
+        o->nt = ctx->k_nt && !ctx->lagged[p->out_regs[j]];
     }
     for (uint32_t r = p->n_inputs; r < nr; r++) {
         reg *g = &w->regs[r];
@@ -799,8 +837,10 @@ static blawk_status run_block(worker *w, size_t blk, int warm)
                 imm2 = ctx->scalars[in->arg];
                 imm_valid = imm_valid && ctx->scalars_valid[in->arg] != 0;
             }
-            run_map(ctx->k, in, d, a, is_binary(in->op) ? &w->regs[in->b] : NULL, nb, imm, imm2,
-                    imm_valid);
+            /* maps write the whole block from its start in one call: an output
+             * past the caches can take the non-temporal kernels */
+            run_map(d->nt && !warm ? ctx->k_nt : ctx->k, in, d, a,
+                    is_binary(in->op) ? &w->regs[in->b] : NULL, nb, imm, imm2, imm_valid);
         }
     }
     return BLAWK_OK;
@@ -825,6 +865,8 @@ static void *worker_main(void *arg)
     }
     for (size_t b = w->b0; b < w->b1 && w->st == BLAWK_OK; b++)
         w->st = run_block(w, b, 0);
+    if (ctx->k_nt)
+        ctx->k_nt->stream_fence();
     return NULL;
 }
 
@@ -1019,7 +1061,9 @@ blawk_status blawk_vm_exec(const blawk_program *p, const blawk_col *inputs, blaw
                    .scalars = opts ? opts->scalars : NULL,
                    .scalars_valid = opts ? opts->scalars_valid : NULL, .partials = partials,
                    .red_pair = red_pair,
-                   .streaming = streaming};
+                   .streaming = streaming,
+                   .k_nt = n >= blawk_vm_stream_min() / sizeof(double)
+                               ? blawk_kernels_nt_for((int)blawk_isa_active()) : NULL};
     workers = blawk_alloc(nthreads * sizeof(worker));
     if (!workers) {
         st = BLAWK_ERR_NOMEM;

@@ -190,14 +190,22 @@ def test_threads_bit_identical(isa: str, expr: Expr) -> None:
     x = prices(n, 4)
     ok = random_validity(np.random.default_rng(5), n, "sparse")
     c = blawk.Column(x, valid=ok)
+    before = _core.stream_min()
     try:
         planner.set_threads(1)
         one = blawk.compute(expr, x=c)
         planner.set_threads(2)
         two = blawk.compute(expr, x=c)
+        # outputs written past the caches (non-temporal stores): the same bits
+        _core.set_stream_min(0)
+        three = blawk.compute(expr, x=c)
+        planner.set_threads(1)
+        streamed = blawk.compute(expr, x=c)
     finally:
         planner.set_threads(None)
+        _core.set_stream_min(before)
     assert one.equals(two)
+    assert one.equals(three) and one.equals(streamed)
 
 
 # ------------------------------------------------------------------ fused == unfused
@@ -274,8 +282,9 @@ def graphs(draw: st.DrawFn) -> Expr:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(e=graphs(), n=st.sampled_from([1, 7, 65, B + 3, 3 * B + 1]),
        kind=st.sampled_from(["none", "mixed", "sparse"]), seed=st.integers(0, 1000),
-       isa=st.sampled_from(ISAS))
-def test_fused_equals_unfused(e: Expr, n: int, kind: str, seed: int, isa: str) -> None:
+       isa=st.sampled_from(ISAS), stream=st.booleans())
+def test_fused_equals_unfused(e: Expr, n: int, kind: str, seed: int, isa: str,
+                              stream: bool) -> None:
     if not isinstance(e, Expr) or e.op in ("input", "const"):
         return
     rng = np.random.default_rng(seed)
@@ -284,13 +293,17 @@ def test_fused_equals_unfused(e: Expr, n: int, kind: str, seed: int, isa: str) -
     ok = random_validity(rng, n, kind)
     leaves = {"x": blawk.Column(x, valid=ok) if ok is not None else blawk.Column(x),
               "y": blawk.Column(y)}
-    before = blawk.isa()
+    before, stream_before = blawk.isa(), _core.stream_min()
     blawk.set_isa(isa)
     try:
+        if stream:  # outputs through non-temporal stores, at every size
+            _core.set_stream_min(0)
         fused = blawk.compute(e, **leaves)
+        _core.set_stream_min(stream_before)
         ref = unfused(e, leaves)
     finally:
         blawk.set_isa(before)
+        _core.set_stream_min(stream_before)
     if isinstance(fused, blawk.Column):
         assert isinstance(ref, blawk.Column) and fused.equals(ref)
     else:

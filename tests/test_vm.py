@@ -401,3 +401,45 @@ def test_many_moments_pair_up_with_the_same_bits() -> None:
     got = blawk.compute(exprs, **cols)
     want = [blawk.compute(e, **cols) for e in exprs]
     assert same_ieee(np.array(got, float), np.array(want, float))
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_streamed_outputs_same_bits(isa: str, threads: int) -> None:
+    """Outputs larger than the last-level cache are written with non-temporal
+    stores (forced here at every size): the same bits, into an `out=` at any
+    alignment, in place over the materialized column of zscore's second pass,
+    and with a lag reading an output back (that output keeps ordinary stores)."""
+    rng = np.random.default_rng(21)
+    n = 70 * B + 37
+    x = prices(rng, n)
+    ok = random_validity(rng, n, "sparse")
+    c = blawk.Column(x, valid=ok)
+    X = blawk.col("x")
+    exprs = [X.dlog(1) * 252 + 1, blawk.zscore(X.dlog(1) * 252), (X * 1.5 + 2) * X / (X + 4)]
+    before = _core.stream_min()
+    try:
+        blawk.set_threads(1)
+        want = [blawk.compute(e, x=c) for e in exprs]
+        y = blawk.compute(X * 2, x=c)
+        want_lagged = blawk.compute([X * 2, (X * 2).shift(3) + X], x=c)
+        blawk.set_threads(threads)
+        _core.set_stream_min(0)
+        for e, w in zip(exprs, want, strict=True):
+            assert blawk.compute(e, x=c).equals(w)
+            for off in range(1, 8):  # out= starting off doubles past a 64-byte boundary
+                buf = np.empty(n + 8)
+                k = ((8 * off - buf.ctypes.data) % 64) // 8
+                got = blawk.compute(e, x=c, out=buf[k:k + n])
+                assert got.values.ctypes.data % 64 == 8 * off
+                assert got.equals(w)
+        got_lagged = blawk.compute([X * 2, (X * 2).shift(3) + X], x=c)
+        assert all(g.equals(w) for g, w in zip(got_lagged, want_lagged, strict=True))
+        assert got_lagged[0].equals(y)
+    finally:
+        blawk.set_threads(None)
+        _core.set_stream_min(before)
+
+
+def test_stream_threshold_default() -> None:
+    """By default only outputs of at least the last-level cache's size stream."""
+    assert _core.stream_min() >= 1 << 20

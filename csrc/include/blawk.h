@@ -288,6 +288,18 @@ blawk_status blawk_vm_exec(const blawk_program *p, const blawk_col *inputs, blaw
                            size_t n, const blawk_run_opts *opts);
 
 /*
+ * Output columns of at least this many bytes are written with non-temporal
+ * stores: each block is computed in a cache-resident buffer and then streamed
+ * out, so the output's lines are not read into the cache first (a third of a
+ * memory-bound pass's traffic, and what lets two threads scale).  The default
+ * is the last-level cache size (32 MiB when the system does not say).  0 means
+ * always, SIZE_MAX never.  The bits of the results are the same either way.
+ * (On the scalar ISA path outputs are always written in place.)
+ */
+size_t blawk_vm_stream_min(void);
+void blawk_vm_set_stream_min(size_t bytes);
+
+/*
  * Static null analysis: may output j contain nulls, given which inputs carry
  * a bitmap (inputs_nullable[i] != 0)?  Writes n_outputs flags into out.
  */

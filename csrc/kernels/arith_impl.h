@@ -15,13 +15,27 @@
  * expression, which gives the same bits (IEEE +-*÷ and sqrt are exact-rounded).
  */
 #include <math.h>
+#include <stdint.h>
 
 #include "kernels.h"
 #include "math_extra.h"
 
 #define BLAWK_CAT_(a, b) a##_##b
 #define BLAWK_CAT(a, b) BLAWK_CAT_(a, b)
+/* VOUT stores a result vector; the non-temporal instantiation (arith_nt_<isa>.c)
+ * first runs the scalar expression up to a vector-aligned `out` (ALIGN_HEAD),
+ * which gives the same bits */
+#ifdef BLAWK_ARITH_NT
+#define VOUT(p, v) VSTREAM(p, v)
+#define ALIGN_HEAD(out, i, n) for (; i < n && (uintptr_t)(out + i) % (W * sizeof(double)) != 0; i++)
+#define K(name) BLAWK_CAT(BLAWK_CAT(name, ISA), nt)
+#else
+#define VOUT(p, v) VSTORE(p, v)
+#define ALIGN_HEAD(out, i, n) if (0)
 #define K(name) BLAWK_CAT(name, ISA)
+#endif
+/* kernels of the plain table that the non-temporal one shares */
+#define KP(name) BLAWK_CAT(name, ISA)
 
 /* Negation and absolute value act on the sign bit only (NaN payloads kept). */
 static inline double s_neg(double a) { return -a; }
@@ -31,10 +45,11 @@ static inline double s_abs(double a) { return fabs(a); }
     static void K(name)(double *out, const double *a, size_t n)                 \
     {                                                                           \
         size_t i = 0;                                                           \
+        ALIGN_HEAD(out, i, n) out[i] = sexpr(a[i]);                             \
         for (; i + 2 * W <= n; i += 2 * W) {                                    \
             V x0 = VLOAD(a + i), x1 = VLOAD(a + i + W);                         \
-            VSTORE(out + i, vexpr(x0));                                         \
-            VSTORE(out + i + W, vexpr(x1));                                     \
+            VOUT(out + i, vexpr(x0));                                           \
+            VOUT(out + i + W, vexpr(x1));                                       \
         }                                                                       \
         for (; i < n; i++)                                                      \
             out[i] = sexpr(a[i]);                                               \
@@ -44,11 +59,12 @@ static inline double s_abs(double a) { return fabs(a); }
     static void K(name)(double *out, const double *a, const double *b, size_t n) \
     {                                                                           \
         size_t i = 0;                                                           \
+        ALIGN_HEAD(out, i, n) out[i] = a[i] sop b[i];                           \
         for (; i + 2 * W <= n; i += 2 * W) {                                    \
             V x0 = VLOAD(a + i), x1 = VLOAD(a + i + W);                         \
             V y0 = VLOAD(b + i), y1 = VLOAD(b + i + W);                         \
-            VSTORE(out + i, vop(x0, y0));                                       \
-            VSTORE(out + i + W, vop(x1, y1));                                   \
+            VOUT(out + i, vop(x0, y0));                                         \
+            VOUT(out + i + W, vop(x1, y1));                                     \
         }                                                                       \
         for (; i < n; i++)                                                      \
             out[i] = a[i] sop b[i];                                             \
@@ -60,10 +76,11 @@ static inline double s_abs(double a) { return fabs(a); }
     {                                                                           \
         const V vs = VSET1(s);                                                  \
         size_t i = 0;                                                           \
+        ALIGN_HEAD(out, i, n) out[i] = SWAP ? (s sop a[i]) : (a[i] sop s);      \
         for (; i + 2 * W <= n; i += 2 * W) {                                    \
             V x0 = VLOAD(a + i), x1 = VLOAD(a + i + W);                         \
-            VSTORE(out + i, SWAP ? vop(vs, x0) : vop(x0, vs));                  \
-            VSTORE(out + i + W, SWAP ? vop(vs, x1) : vop(x1, vs));              \
+            VOUT(out + i, SWAP ? vop(vs, x0) : vop(x0, vs));                    \
+            VOUT(out + i + W, SWAP ? vop(vs, x1) : vop(x1, vs));                \
         }                                                                       \
         for (; i < n; i++)                                                      \
             out[i] = SWAP ? (s sop a[i]) : (a[i] sop s);                        \
@@ -74,10 +91,11 @@ static void K(k_subdiv_s)(double *out, const double *a, double s1, double s2, si
 {
     const V v1 = VSET1(s1), v2 = VSET1(s2);
     size_t i = 0;
+    ALIGN_HEAD(out, i, n) out[i] = (a[i] - s1) / s2;
     for (; i + 2 * W <= n; i += 2 * W) {
         V x0 = VLOAD(a + i), x1 = VLOAD(a + i + W);
-        VSTORE(out + i, VDIV(VSUB(x0, v1), v2));
-        VSTORE(out + i + W, VDIV(VSUB(x1, v1), v2));
+        VOUT(out + i, VDIV(VSUB(x0, v1), v2));
+        VOUT(out + i + W, VDIV(VSUB(x1, v1), v2));
     }
     for (; i < n; i++)
         out[i] = (a[i] - s1) / s2;
@@ -127,23 +145,32 @@ SCALAR_KERNEL(k_mul_s, VMUL, *, 0)
 SCALAR_KERNEL(k_div_s, VDIV, /, 0)
 SCALAR_KERNEL(k_rdiv_s, VDIV, /, 1)
 
+/* orders this table's non-temporal stores (kernels.h) */
+static void K(k_stream_fence)(void)
+{
+#ifdef BLAWK_ARITH_NT
+    _mm_sfence();
+#endif
+}
+
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
 const blawk_kernels K(blawk_kernels) = {
     .name = STR(ISA),
     .neg = K(k_neg), .abs = K(k_abs), .sqrt = K(k_sqrt),
-    .log = K(blawk_vlog), .exp = K(blawk_vexp),
+    .log = KP(blawk_vlog), .exp = KP(blawk_vexp),
     .add = K(k_add), .sub = K(k_sub), .mul = K(k_mul), .div = K(k_div),
     .add_s = K(k_add_s), .sub_s = K(k_sub_s), .rsub_s = K(k_rsub_s),
     .mul_s = K(k_mul_s), .div_s = K(k_div_s), .rdiv_s = K(k_rdiv_s),
     .subdiv_s = K(k_subdiv_s),
     .diff1 = K(k_diff1), .ratio1 = K(k_ratio1),
-    .dlog1 = K(blawk_vdlog1),
+    .dlog1 = KP(blawk_vdlog1),
     .floor = K(k_floor), .ceil = K(k_ceil), .sign = blawk_k_sign, .log1p = blawk_k_log1p,
     .expm1 = blawk_k_expm1, .log10 = blawk_k_log10, .log2 = blawk_k_log2,
     .pow = blawk_k_pow, .mod = blawk_k_mod, .min2 = blawk_k_min2, .max2 = blawk_k_max2,
     .pow_s = blawk_k_pow_s, .rpow_s = blawk_k_rpow_s, .mod_s = blawk_k_mod_s,
     .rmod_s = blawk_k_rmod_s, .min_s = blawk_k_min_s, .max_s = blawk_k_max_s,
     .round_s = blawk_k_round_s,
+    .stream_fence = K(k_stream_fence),
 };

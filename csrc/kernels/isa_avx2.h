@@ -9,6 +9,8 @@
 #define W 4
 #define V __m256d
 #define VLOAD(p) _mm256_loadu_pd(p)
+/* non-temporal store: p aligned to the vector size */
+#define VSTREAM(p, v) _mm256_stream_pd((p), (v))
 #define VSTORE(p, v) _mm256_storeu_pd((p), (v))
 #define VSET1(s) _mm256_set1_pd(s)
 #define VADD(a, b) _mm256_add_pd((a), (b))

@@ -9,6 +9,8 @@
 #define W 8
 #define V __m512d
 #define VLOAD(p) _mm512_loadu_pd(p)
+/* non-temporal store: p aligned to the vector size */
+#define VSTREAM(p, v) _mm512_stream_pd((p), (v))
 #define VSTORE(p, v) _mm512_storeu_pd((p), (v))
 #define VSET1(s) _mm512_set1_pd(s)
 #define VADD(a, b) _mm512_add_pd((a), (b))

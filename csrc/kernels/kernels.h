@@ -46,12 +46,28 @@ typedef struct blawk_kernels {
     blawk_unary_fn floor, ceil, sign, log1p, expm1, log10, log2;
     blawk_binary_fn pow, mod, min2, max2;
     blawk_scalar_fn pow_s, rpow_s, mod_s, rmod_s, min_s, max_s, round_s;
+    /* orders the non-temporal stores of an _nt table's kernels before any
+     * later access (a no-op in tables that make none) */
+    void (*stream_fence)(void);
 } blawk_kernels;
 
 /* Defined in arith_<isa>.c + vmath_<isa>.c, assembled in dispatch.c. */
 extern const blawk_kernels blawk_kernels_scalar;
 extern const blawk_kernels blawk_kernels_avx2;
 extern const blawk_kernels blawk_kernels_avx512;
+
+/*
+ * The same tables, except that the elementwise kernels of arith_impl.h write
+ * `out` with non-temporal stores (past the caches: for outputs larger than the
+ * last-level cache, whose lines would otherwise be read in only to be
+ * overwritten).  `out` must be aligned to the vector width (64 bytes always
+ * does); the bits are those of the plain table; stream_fence must run before
+ * anything reads what they wrote.  The scalar ISA has no such table and gets
+ * its plain one.
+ */
+extern const blawk_kernels blawk_kernels_avx2_nt;
+extern const blawk_kernels blawk_kernels_avx512_nt;
+const blawk_kernels *blawk_kernels_nt_for(int isa);
 
 /* The table the VM and the public kernels use now. */
 const blawk_kernels *blawk_active(void);

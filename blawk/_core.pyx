@@ -72,7 +72,7 @@ cdef extern from "blawk.h":
         BLAWK_OP_LT_S, BLAWK_OP_LE_S, BLAWK_OP_GT_S, BLAWK_OP_GE_S,
         BLAWK_OP_EQ_S, BLAWK_OP_NE_S, BLAWK_OP_NOT, BLAWK_OP_ISNULL, BLAWK_OP_ISVALID,
         BLAWK_OP_FILL_S, BLAWK_OP_NAN2NULL, BLAWK_OP_COALESCE, BLAWK_OP_WHERE, BLAWK_OP_SUBDIV_S,
-        BLAWK_OP_COUNT_
+        BLAWK_OP_MULADD_S, BLAWK_OP_COUNT_
     int BLAWK_F_SREG
     int BLAWK_F_PAST_ONLY
     int BLAWK_F_TWO_INPUTS
@@ -111,12 +111,15 @@ cdef extern from "kernels/kernels.h":
     ctypedef void (*blawk_unary_fn)(double *out, const double *a, size_t n) noexcept nogil
     ctypedef void (*blawk_binary_fn)(double *out, const double *a, const double *b, size_t n) noexcept nogil
     ctypedef void (*blawk_scalar_fn)(double *out, const double *a, double s, size_t n) noexcept nogil
+    ctypedef void (*blawk_scalar2_fn)(double *out, const double *a, double s1, double s2,
+                                      size_t n) noexcept nogil
     ctypedef void (*blawk_lag1_fn)(double *out, const double *a, double prev, size_t n) noexcept nogil
     ctypedef struct blawk_kernels:
         const char *name
         blawk_unary_fn neg, abs, sqrt, log, exp
         blawk_binary_fn add, sub, mul, div
         blawk_scalar_fn add_s, sub_s, rsub_s, mul_s, div_s, rdiv_s
+        blawk_scalar2_fn subdiv_s, muladd_s
         blawk_lag1_fn diff1, ratio1
         void *dlog1
         blawk_unary_fn floor, ceil, sign, log1p, expm1, log10, log2
@@ -137,7 +140,8 @@ OPCODES = {
     "add_s": BLAWK_OP_ADD_S, "sub_s": BLAWK_OP_SUB_S, "rsub_s": BLAWK_OP_RSUB_S,
     "mul_s": BLAWK_OP_MUL_S, "div_s": BLAWK_OP_DIV_S, "rdiv_s": BLAWK_OP_RDIV_S,
     "diff": BLAWK_OP_DIFF, "ratio": BLAWK_OP_RATIO, "shift": BLAWK_OP_SHIFT,
-    "subdiv_s": BLAWK_OP_SUBDIV_S, "dlog1": BLAWK_OP_DLOG1, "window": BLAWK_OP_WINDOW, "scan": BLAWK_OP_SCAN,
+    "subdiv_s": BLAWK_OP_SUBDIV_S, "muladd_s": BLAWK_OP_MULADD_S,
+    "dlog1": BLAWK_OP_DLOG1, "window": BLAWK_OP_WINDOW, "scan": BLAWK_OP_SCAN,
     "reduce": BLAWK_OP_REDUCE, "floor": BLAWK_OP_FLOOR, "ceil": BLAWK_OP_CEIL,
     "sign": BLAWK_OP_SIGN, "log1p": BLAWK_OP_LOG1P, "expm1": BLAWK_OP_EXPM1,
     "log10": BLAWK_OP_LOG10, "log2": BLAWK_OP_LOG2, "pow": BLAWK_OP_POW, "mod": BLAWK_OP_MOD,
@@ -372,6 +376,26 @@ def kernel_scalar(str name, const double[::1] a, double s, str isa, int misalign
         with nogil:
             f(&o[0], &a[0], s, n)
             kt.stream_fence()
+    return out
+
+
+def kernel_scalar2(str name, const double[::1] a, double s1, double s2, str isa,
+                   int misalign=0):
+    """Run one ISA's two-scalar kernel directly (testing aid): subdiv_s,
+    (a - s1) / s2, or muladd_s, a * s1 + s2."""
+    cdef const blawk_kernels *k = _table(isa)
+    cdef blawk_scalar2_fn f
+    if name == "subdiv_s": f = k.subdiv_s
+    elif name == "muladd_s": f = k.muladd_s
+    else:
+        raise ValueError(f"no two-scalar kernel {name!r}")
+    cdef size_t n = a.shape[0]
+    out = _result(n, misalign)
+    cdef double[::1] o = out
+    if n:
+        with nogil:
+            f(&o[0], &a[0], s1, s2, n)
+            k.stream_fence()
     return out
 
 

@@ -173,6 +173,20 @@ class Plan:
     n_leaves: int
     results: list[int]  # node position of each requested output
     alias: dict[int, int] = field(default_factory=dict)  # intermediate -> result sharing memory
+    # scalar register -> constant set before the run (the shift of a fused muladd_s)
+    consts: dict[int, float] = field(default_factory=dict)
+    # the scalar registers and their validity before a run: the constants set,
+    # the rest zero (filled by reductions and the host)
+    scalars0: np.ndarray | None = None
+    svalid0: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.n_scalars:
+            self.scalars0 = np.zeros(self.n_scalars)
+            self.svalid0 = np.zeros(self.n_scalars, dtype=np.uint8)
+            for s, v in self.consts.items():
+                self.scalars0[s] = v
+                self.svalid0[s] = 1
 
 
 _CACHE: OrderedDict[tuple[Any, ...], Plan] = OrderedDict()
@@ -308,10 +322,15 @@ def _fusions(order: list[Expr], kinds: list[str], pos: dict[int, int], logged: s
     - ``dlog(x, 1) * c``, c a constant: ("dlog1", the dlog), one scaled DLOG1;
     - ``(x - s1) / s2``, s1 a constant or a scalar, s2 a scalar register (a
       reduction or host scalar): ("subdiv", the -), one SUBDIV_S (zscore's
-      second pass).
+      second pass);
+    - ``x * s1 + s2``, ``s2 + x * s1`` (s1 and s2 constants or scalars) and
+      ``x * s1 - c`` (c a constant other than NaN, run as ``+ (-c)``: IEEE
+      defines a - c as a + (-c)): ("muladd", the *), one MULADD_S.  Not after
+      a scaled DLOG1 (that * is already one instruction).
 
-    The fused instruction applies the same IEEE operations in the same order,
-    so the bits are those of the two instructions."""
+    The fused instruction applies the same IEEE operations in the same order
+    (the product rounded, then the sum: no fused multiply-add), so the bits
+    are those of the two instructions."""
     uses = [0] * len(order)
     for nd in order:
         for a in nd.args:
@@ -337,15 +356,67 @@ def _fusions(order: list[Expr], kinds: list[str], pos: dict[int, int], logged: s
                 if kinds[pos[id(x)]] in ("leaf", "col") and \
                         kinds[pos[id(s1)]] in ("const", "scalar"):
                     fused[i] = ("subdiv", num)
+        elif nd.op in ("+", "-"):
+            a, b = nd.args
+            for m, s2 in ((a, b), (b, a)) if nd.op == "+" else ((a, b),):
+                j = pos[id(m)]
+                if m.op != "*" or not single(j) or j in fused:
+                    continue
+                k2 = kinds[pos[id(s2)]]
+                if nd.op == "-" and not (k2 == "const" and s2.param("value") == s2.param("value")):
+                    continue  # a - s2 = a + (-s2) needs s2 negated: a constant, not NaN
+                if k2 in ("const", "scalar") and _scaled_column(m, kinds, pos) is not None:
+                    fused[i] = ("muladd", m)
+                    break
     return fused
+
+
+def _scaled_column(m: Expr, kinds: list[str], pos: dict[int, int]) -> tuple[Expr, Expr] | None:
+    """(x, s) when the product m is column x times scalar s (a constant or a
+    scalar, on either side; the VM computes x * s either way), else None."""
+    for x, s in (m.args, m.args[::-1]):
+        if kinds[pos[id(x)]] in ("leaf", "col") and kinds[pos[id(s)]] in ("const", "scalar"):
+            return x, s
+    return None
+
+
+def _shift_slots(order: list[Expr], kinds: list[str], pos: dict[int, int],
+                 scalar_slot: dict[int, int], fusions: dict[int, tuple[str, Expr]]
+                 ) -> tuple[dict[int, int], dict[int, float]]:
+    """The scalar register of each fused muladd_s's shift s2 ({index of the
+    + or -: register}), and the constants to place in new registers
+    ({register: value}, numbered after the scalar nodes', one per distinct
+    bit pattern)."""
+    shift: dict[int, int] = {}
+    consts: dict[int, float] = {}
+    by_bits: dict[bytes, int] = {}
+    for i, (what, m) in sorted(fusions.items()):
+        if what != "muladd":
+            continue
+        nd = order[i]
+        s2 = nd.args[1] if nd.args[0] is m else nd.args[0]
+        j = pos[id(s2)]
+        if kinds[j] == "const":
+            v = float(s2.param("value"))
+            v = -v if nd.op == "-" else v
+            key = struct.pack("<d", v)
+            if key not in by_bits:
+                by_bits[key] = len(scalar_slot) + len(consts)
+                consts[by_bits[key]] = v
+            shift[i] = by_bits[key]
+        else:
+            shift[i] = scalar_slot[j]
+    return shift, consts
 
 
 def _lower_node(nd: Expr, i: int, reg_of: dict[int, int], kinds: list[str],
                 scalar_slot: dict[int, int], pos: dict[int, int], dst: int,
                 logged: set[int], new_reg: Any,
-                fused: tuple[str, Expr] | None = None) -> list[tuple[Any, ...]]:
+                fused: tuple[str, Expr] | None = None,
+                shift: int = 0) -> list[tuple[Any, ...]]:
     """Instructions computing node `nd` into register dst (`fused`: nd runs
-    together with the node before it, see _fusions)."""
+    together with the node before it, see _fusions; `shift`: a fused
+    muladd_s's scalar register for s2)."""
     args = nd.args
 
     def ref(a: Expr) -> int:
@@ -362,6 +433,12 @@ def _lower_node(nd: Expr, i: int, reg_of: dict[int, int], kinds: list[str],
         c = next(a for a in args if kinds[pos[id(a)]] == "const")
         return [("dlog1", dst, ref(fused[1].args[0]), 0, 1, float(c.param("value")), 0,
                  _core.F_SCALE, 0)]
+    if fused is not None and fused[0] == "muladd":  # x * s1 + s2 (or - c)
+        xs = _scaled_column(fused[1], kinds, pos)
+        assert xs is not None  # checked by _fusions
+        x, s1 = xs
+        imm, flags, sb = scalar_of(s1)
+        return [("muladd_s", dst, ref(x), sb, 0, imm, 0, flags, shift)]
     if fused is not None:  # (x - s1) / s2
         x, s1 = fused[1].args
         imm, flags, sb = scalar_of(s1)
@@ -449,6 +526,8 @@ def _compile(order: list[Expr], outputs: list[Expr]) -> Plan:
     logged = {pos[id(nd.args[0])] for nd in order if nd.op == "log"}
     fusions = _fusions(order, kinds, pos, logged, set(results) | needed_later)
     fused_away = {pos[id(first)] for _, first in fusions.values()}
+    shift, consts = _shift_slots(order, kinds, pos, scalar_slot, fusions)
+    n_scalars = len(scalar_slot) + len(consts)
 
     stages: list[Stage] = []
     host: list[list[int]] = [[] for _ in range(n_stages + 1)]
@@ -482,9 +561,10 @@ def _compile(order: list[Expr], outputs: list[Expr]) -> Plan:
             for a in order[i].args:
                 last_use[pos[id(a)]] = i
         for i, (_, first) in fusions.items():  # the fused node reads the first one's input
-            src = pos[id(first.args[0])]
-            if i in members and last_use.get(src, -1) < i:
-                last_use[src] = i
+            for a in first.args:
+                src = pos[id(a)]
+                if i in members and last_use.get(src, -1) < i:
+                    last_use[src] = i
         lag_sources = {pos[id(order[i].args[0])] for i in members if _is_lag(order[i])}
         reduces: list[int] = []
         for i in members:
@@ -499,7 +579,7 @@ def _compile(order: list[Expr], outputs: list[Expr]) -> Plan:
                              float(p.get("q", 0.5)), RED_KINDS[low[1]], flags, 0))
                 reduces.append(i)
             elif i in fused_away:
-                continue  # computed by the scaled dlog1 of the * that reads it
+                continue  # computed by the fused instruction of the node that reads it
             else:
                 keep = i in outs or i in lag_sources
                 dst = new_reg(fresh=keep)
@@ -507,14 +587,16 @@ def _compile(order: list[Expr], outputs: list[Expr]) -> Plan:
                     pinned.add(dst)
                 before = len(code)
                 code.extend(_lower_node(nd, i, reg_of, kinds, scalar_slot, pos, dst, logged,
-                                        new_reg, fusions.get(i)))
+                                        new_reg, fusions.get(i), shift.get(i, 0)))
                 # a temporary made inside the lowering (dlog's log) is a lag source
                 for ins in code[before:]:
                     if ins[0] in ("diff", "ratio", "shift"):
                         pinned.add(ins[2])
                 reg_of[i] = dst
-            # registers whose value is dead after this node can be reused
-            for a in nd.args:
+            # registers whose value is dead after this node can be reused (a
+            # fused node also reads the arguments of the node it absorbed)
+            reads = nd.args + (fusions[i][1].args if i in fusions else ())
+            for a in reads:
                 j = pos[id(a)]
                 if last_use.get(j) == i and j in reg_of and j not in inputs \
                         and reg_of[j] not in pinned:
@@ -522,15 +604,17 @@ def _compile(order: list[Expr], outputs: list[Expr]) -> Plan:
         out_regs = []
         for i in outs:
             out_regs.append(reg_of[i])
-        program = _core.Program(code, len(inputs), regs.count, out_regs, len(scalar_slot))
+        program = _core.Program(code, len(inputs), regs.count, out_regs, n_scalars)
         stages.append(Stage(program, code, inputs, outs, out_regs, reduces))
-    plan_ = Plan(stages, len(scalar_slot), scalar_slot, host, kinds, n_leaves, results)
+    plan_ = Plan(stages, n_scalars, scalar_slot, host, kinds, n_leaves, results,
+                 consts=consts)
     plan_.alias = _find_alias(plan_, order, pos)
     return plan_
 
 
 def _reads(ins: tuple[Any, ...]) -> tuple[int, ...]:
-    """The block registers an instruction reads."""
+    """The block registers an instruction reads (the *_s ops, subdiv_s and
+    muladd_s read a only: their scalars are imm or scalar registers)."""
     op = ins[0]
     if op == "where":
         return ins[2], ins[3], ins[8]
@@ -721,8 +805,11 @@ def _run(outputs: list[Expr], inputs: dict[str, Any], out: np.ndarray | None) ->
         if k == "leaf":
             data[i] = (bound[li][0], bound[li][1])
             li += 1
-    scalars = np.zeros(p.n_scalars) if p.n_scalars else None
-    svalid = np.zeros(p.n_scalars, dtype=np.uint8) if p.n_scalars else None
+    scalars, svalid = p.scalars0, p.svalid0
+    if scalars is not None and svalid is not None and len(p.consts) < p.n_scalars:
+        # reductions and host scalars write theirs: a fresh copy per run (the
+        # constants alone are only read, and shared)
+        scalars, svalid = scalars.copy(), svalid.copy()
     threads = get_threads()
     copy_back = None
 
@@ -859,6 +946,9 @@ def explain(expr: Expr | list[Expr]) -> str:
                 operand = f"s{b}" if flg & _core.F_SREG else repr(imm)
                 if op == "subdiv_s":
                     operand += f" s{ins[8]}"
+                if op == "muladd_s":
+                    s2 = repr(p.consts[ins[8]]) if ins[8] in p.consts else f"s{ins[8]}"
+                    operand = f"* {operand} + {s2}"
                 text = f"r{dst} = {op} r{a} {operand}"
             elif op in ("diff", "ratio", "shift", "dlog1"):
                 obs_txt = " (observations)" if flg & _core.F_OBS else ""

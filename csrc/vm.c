@@ -73,8 +73,10 @@ static int is_scalar_op(uint32_t op)
     return (op >= BLAWK_OP_ADD_S && op <= BLAWK_OP_RDIV_S) ||
            (op >= BLAWK_OP_POW_S && op <= BLAWK_OP_ROUND_S) ||
            (op >= BLAWK_OP_LT_S && op <= BLAWK_OP_NE_S) || op == BLAWK_OP_FILL_S ||
-           op == BLAWK_OP_SUBDIV_S;
+           op == BLAWK_OP_SUBDIV_S || op == BLAWK_OP_MULADD_S;
 }
+/* ops with a second scalar operand, scalar register `arg` */
+static int uses_sreg2(uint32_t op) { return op == BLAWK_OP_SUBDIV_S || op == BLAWK_OP_MULADD_S; }
 /* ops whose validity is not the AND of their operands' */
 static int is_null_op(uint32_t op) { return op >= BLAWK_OP_ISNULL && op <= BLAWK_OP_WHERE; }
 static int is_lag(uint32_t op) { return op >= BLAWK_OP_DIFF && op <= BLAWK_OP_DLOG1; }
@@ -136,7 +138,7 @@ blawk_status blawk_program_check(const blawk_program *p)
             st = BLAWK_ERR_PROGRAM;
         } else if (uses_sreg(in) && (in->b >= p->n_scalars || swritten[in->b])) {
             st = BLAWK_ERR_PROGRAM;
-        } else if (op == BLAWK_OP_SUBDIV_S &&
+        } else if (uses_sreg2(op) &&
                    (in->arg < 0 || (uint64_t)in->arg >= p->n_scalars || swritten[in->arg])) {
             st = BLAWK_ERR_PROGRAM;
         } else if ((is_lag(op) && in->lag < 0 && (in->a >= p->n_inputs || (in->flags & BLAWK_F_OBS) ||
@@ -179,7 +181,7 @@ static void may_null_regs(const blawk_program *p, uint8_t *flags, const uint8_t 
             f |= flags[in->b];
         if (uses_sreg(in) && svalid && !svalid[in->b])
             f = 1;
-        if (in->op == BLAWK_OP_SUBDIV_S && svalid && !svalid[in->arg])
+        if (uses_sreg2(in->op) && svalid && !svalid[in->arg])
             f = 1;
         if (is_lag(in->op) && (in->lag != 0 || (in->flags & BLAWK_F_OBS)))
             f = 1; /* the first `lag` (last, for a lead) elements are null */
@@ -306,6 +308,7 @@ static void run_map(const blawk_kernels *k, const blawk_instr *in, reg *d, const
     case BLAWK_OP_DIV_S: k->div_s(d->v, a->v, imm, nb); break;
     case BLAWK_OP_RDIV_S: k->rdiv_s(d->v, a->v, imm, nb); break;
     case BLAWK_OP_SUBDIV_S: k->subdiv_s(d->v, a->v, imm, imm2, nb); break;
+    case BLAWK_OP_MULADD_S: k->muladd_s(d->v, a->v, imm, imm2, nb); break;
     case BLAWK_OP_FLOOR: k->floor(d->v, a->v, nb); break;
     case BLAWK_OP_CEIL: k->ceil(d->v, a->v, nb); break;
     case BLAWK_OP_SIGN: k->sign(d->v, a->v, nb); break;
@@ -833,7 +836,7 @@ static blawk_status run_block(worker *w, size_t blk, int warm)
                 imm = ctx->scalars[in->b];
                 imm_valid = ctx->scalars_valid[in->b] != 0;
             }
-            if (in->op == BLAWK_OP_SUBDIV_S) {
+            if (uses_sreg2(in->op)) {
                 imm2 = ctx->scalars[in->arg];
                 imm_valid = imm_valid && ctx->scalars_valid[in->arg] != 0;
             }

@@ -114,6 +114,58 @@ def test_scaled_dlog1_fusion() -> None:
     assert [ins[0] for ins in p.stages[0].code].count("mul_s") == 1
 
 
+def test_muladd_fusion() -> None:
+    """x * s1 + s2 (and s2 + x * s1, x * s1 - c) runs as one MULADD_S when
+    nothing else reads the product; explain shows it; the product stays a
+    mul_s when it is an output too or read again, after a scaled dlog1, or
+    when the shift cannot be negated (- NaN, - a reduction)."""
+
+    def ops(*es: Expr) -> list[str]:
+        p, _, _ = planner.plan(list(es))
+        return [ins[0] for st in p.stages for ins in st.code]
+
+    text = blawk.explain(X * 2 + 1)
+    assert "r1 = muladd_s r0 * 2.0 + 1.0" in text and "mul_s" not in text
+    assert "1 instruction, 1 block register" in text
+    for e in (X * 2 + 1, 1 + X * 2, 2 * X + 1, 1 + 2 * X, X * 2 - 1, X * X.std() + 1,
+              X.mean() + X * X.std(), blawk.sqrt(X) * 3 + Y):
+        assert "muladd_s" in ops(e) or e.args[1] is Y, e
+    assert ops(blawk.sqrt(X) * 3 + Y) == ["sqrt", "mul_s", "add"]  # the shift is a column
+    # x * 2 - 1 is x * 2 + (-1): the constant goes, negated, into a scalar register
+    p, _, _ = planner.plan([X * 2 - 1])
+    assert p.consts == {0: -1.0} and p.n_scalars == 1
+    assert "muladd_s r0 * 2.0 + -1.0" in blawk.explain(X * 2 - 1)
+    # reductions keep their registers; the constant's comes after them
+    p, _, _ = planner.plan([X * X.std() + 5])
+    assert p.n_scalars == 2 and p.consts == {1: 5.0}
+    assert "muladd_s r0 * s0 + 5.0" in blawk.explain(X * X.std() + 5)
+    # not fused: the product is an output, or read twice
+    assert ops(X * 2, X * 2 + 1) == ["mul_s", "add_s"]
+    assert ops((X * 2 + 1) / (X * 2)) == ["mul_s", "add_s", "div"]
+    # not fused: - NaN and - a reduction (no negated register), a scaled dlog1,
+    # a product of two columns
+    assert ops(X * 2 - float("nan")) == ["mul_s", "sub_s"]
+    assert ops(X * 2 - X.mean()).count("muladd_s") == 0
+    assert ops(X.dlog(1) * 2 + 1) == ["dlog1", "add_s"]
+    assert ops(X * Y + 1) == ["mul", "add_s"]
+    # a chain of scale-and-shifts: one instruction each, registers reused
+    e, ref = X, prices(3000, 1)
+    x = ref.copy()
+    for i in range(300):
+        e = e * 1.0001 + float(i % 5)
+        ref = ref * 1.0001 + float(i % 5)
+    p, _, _ = planner.plan([e])
+    assert ops(e) == ["muladd_s"] * 300 and p.stages[0].program.n_regs <= 4
+    assert p.n_scalars == 5  # one register per distinct shift
+    for isa in _core.available_isas():
+        before = blawk.isa()
+        try:
+            blawk.set_isa(isa)
+            assert same_ieee(blawk.compute(e, x=x).values, ref)
+        finally:
+            blawk.set_isa(before)
+
+
 def test_plan_cache_by_structure_and_on_node() -> None:
     e1 = blawk.col("a").dlog(3) * 7
     e2 = blawk.col("b").dlog(3) * 7
@@ -241,7 +293,7 @@ def graphs(draw: st.DrawFn) -> Expr:
     pool: list[Expr] = [X, Y]
     for _ in range(draw(st.integers(1, 12))):
         kind = draw(st.sampled_from(["unary", "binary", "scalar", "lag", "shared", "reduce",
-                                     "window", "scan", "mask"]))
+                                     "window", "scan", "mask", "affine"]))
         a = draw(st.sampled_from(pool))
         if kind == "unary":
             e = getattr(blawk, draw(st.sampled_from(UNARY)))(a)
@@ -272,6 +324,13 @@ def graphs(draw: st.DrawFn) -> Expr:
         elif kind == "reduce":
             red = blawk.registry.lookup(draw(st.sampled_from(["mean", "sum", "std"])))
             e = a - red.call([a])
+        elif kind == "affine":  # a * s1 +- s2 (one muladd_s when nothing else reads a * s1)
+            s1, s2 = (draw(st.sampled_from([2.5, -0.0, 0.0, float("inf"), float("nan"), "mean",
+                                            "std"])) for _ in range(2))
+            s1, s2 = ((blawk.registry.lookup(s).call([a]) if isinstance(s, str) else s)
+                      for s in (s1, s2))
+            m = a * s1 if draw(st.booleans()) else s1 * a
+            e = draw(st.sampled_from([m + s2, s2 + m, m - s2]))
         else:
             e = a + a
         if isinstance(e, Expr):
@@ -305,7 +364,15 @@ def test_fused_equals_unfused(e: Expr, n: int, kind: str, seed: int, isa: str,
         blawk.set_isa(before)
         _core.set_stream_min(stream_before)
     if isinstance(fused, blawk.Column):
-        assert isinstance(ref, blawk.Column) and fused.equals(ref)
+        # the same nulls and the same bits, except that any NaN equals any NaN
+        # (same_ieee): which NaN operand of + or * comes out is the compiler's
+        # choice, not even fixed within one kernel's unrolled loop, so a fused
+        # instruction cannot promise the payload of the separate ones; e.g.
+        # dlog(x, 1) * nan, log(x) * 2.5 + nan on AVX (see tests/conftest.py)
+        assert isinstance(ref, blawk.Column)
+        ok = fused.is_valid()
+        assert np.array_equal(ok, ref.is_valid())
+        assert same_ieee(fused.values[ok], ref.values[ok])
     else:
         assert fused == ref or (fused != fused and ref != ref)
 

@@ -223,6 +223,10 @@ def test_program_validation_never_crashes() -> None:
         # subdiv_s's divisor is a scalar register that must exist
         ([("subdiv_s", 1, 0, 0, 0, 1.0, 0, 0, 5)], 1, 2, [1]),
         ([("subdiv_s", 1, 0, 0, 0, 1.0, 0, 0, -1)], 1, 2, [1]),
+        # and so is muladd_s's shift (and its factor, with F_SREG)
+        ([("muladd_s", 1, 0, 0, 0, 1.0, 0, 0, 5)], 1, 2, [1]),
+        ([("muladd_s", 1, 0, 0, 0, 1.0, 0, 0, -1)], 1, 2, [1]),
+        ([("muladd_s", 1, 0, 3, 0, 0.0, 0, _core.F_SREG, 0)], 1, 2, [1]),
     ]
     for code, nin, nreg, outs in bad:
         with pytest.raises(_core.CoreError, match="malformed program"):
@@ -302,6 +306,95 @@ def test_subdiv_s_is_sub_then_div(isa: str) -> None:
     # a null scalar (no valid values: the mean is null) nulls every row
     allnull = blawk.Column(x[:10], valid=np.zeros(10, bool))
     assert blawk.compute(e, x=allnull).null_count == 10
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("stream", [False, True])
+def test_muladd_s_is_mul_then_add(isa: str, threads: int, stream: bool) -> None:
+    """x * s1 + s2 runs as one MULADD_S: the bits of mul_s then add_s (the
+    product rounded, then the sum; never an FMA) on every ISA, with IEEE
+    specials in x and in both scalars, nulls, outputs written in place or
+    with non-temporal stores, any thread count; a null scalar (either one)
+    makes every row null."""
+    from blawk.expr import column_node
+
+    rng = np.random.default_rng(8)
+    n = 5000
+    x = rng.standard_normal(n) * np.exp(rng.uniform(-30, 30, n))
+    x[rng.integers(0, n, 90)] = rng.choice([np.nan, np.inf, -np.inf, 0.0, -0.0, 5e-324], 90)
+    x[:3] = 1.0 + 2.0**-30  # with s1 = x and s2 = -(1 + 2**-29): 0 rounded, 2**-60 by FMA
+    valid = rng.random(n) > 0.1
+    words = (n + 63) // 64
+    mv = np.packbits(valid, bitorder="little")
+    mv = np.concatenate([mv, np.zeros(-len(mv) % 8, np.uint8)]).view(np.uint64)
+    pairs = ((2.0, 1.0), (-2.5, -0.0), (0.0, -0.0), (-0.0, 0.0), (np.inf, -np.inf),
+             (1e300, -1e300), (np.nan, 3.0), (5e-324, np.nan), (1e-300, 1e-308),
+             (1.0 + 2.0**-30, -(1.0 + 2.0**-29)))
+    before_stream = _core.stream_min()
+    try:
+        if stream:
+            _core.set_stream_min(0)  # outputs through the non-temporal tables
+        for s1v, s2v in pairs:
+            two = _core.Program([("mul_s", 1, 0, 0, 0, s1v), ("add_s", 2, 1, 0, 0, s2v)],
+                                1, 3, [2])
+            want, wbits = np.empty(n), np.zeros(words, np.uint64)
+            two.run([(x, mv)], [(want, wbits)], n, threads=threads)
+            for prog, sc in (
+                (_core.Program([("muladd_s", 1, 0, 0, 0, s1v, 0, 0, 0)], 1, 2, [1], 1),
+                 np.array([s2v])),
+                (_core.Program([("muladd_s", 1, 0, 0, 0, 0.0, 0, _core.F_SREG, 1)], 1, 2, [1],
+                               2), np.array([s1v, s2v])),
+            ):
+                out, bits = np.empty(n), np.zeros(words, np.uint64)
+                prog.run([(x, mv)], [(out, bits)], n, scalars=sc,
+                         scalars_valid=np.ones(len(sc), np.uint8), threads=threads)
+                assert np.array_equal(bits, wbits)
+                assert same_ieee(out[valid], want[valid]), (s1v, s2v)
+                with np.errstate(all="ignore"):
+                    assert same_ieee(out[valid], (x * s1v + s2v)[valid]), (s1v, s2v)
+        assert np.all(out[:3] == 0.0)  # the last pair: two roundings, not one
+        # a null scalar, either one, nulls every row
+        prog = _core.Program([("muladd_s", 1, 0, 0, 0, 0.0, 0, _core.F_SREG, 1)], 1, 2, [1], 2)
+        for sv in ([1, 0], [0, 1]):
+            svalid = np.array(sv, np.uint8)
+            assert prog.may_null([False], svalid) == [True]
+            out, bits = np.empty(n), np.ones(words, np.uint64)
+            prog.run([(x, None)], [(out, bits)], n, scalars=np.array([2.0, 1.0]),
+                     scalars_valid=svalid, threads=threads)
+            assert not bits.any()
+        assert prog.may_null([False], np.array([1, 1], np.uint8)) == [False]
+    finally:
+        _core.set_stream_min(before_stream)
+    # through the planner: each form against its two separate ops
+    col = blawk.Column(x, valid=valid)
+    X = blawk.col("x")
+    before_threads = blawk.get_threads()
+    try:
+        blawk.set_threads(threads)
+        for s1v, s2v in pairs:
+            m = column_node(blawk.compute(X * s1v, x=col))
+            forms = [(X * s1v + s2v, m + s2v), (s2v + X * s1v, s2v + m),
+                     (s1v * X + s2v, m + s2v)]
+            if s2v == s2v:  # - NaN stays two ops
+                forms.append((X * s1v - s2v, m - s2v))
+            for e, ref in forms:
+                # (x - 0.0 is simplified to x before it reaches the planner)
+                assert "muladd_s" in blawk.explain(e) or e.op == "*", e
+                got, want = blawk.compute(e, x=col), blawk.compute(ref)
+                assert np.array_equal(got.is_valid(), valid)
+                assert same_ieee(got.values[valid], want.values[valid]), (e, s1v, s2v)
+        # scalar registers: x * std + mean; a null reduction nulls every row
+        e = X * X.std() + X.mean()
+        assert "muladd_s r0 * s0 + s1" in blawk.explain(e)
+        sd, mu = blawk.compute(X.std(), x=col), blawk.compute(X.mean(), x=col)
+        got = blawk.compute(e, x=col)
+        with np.errstate(all="ignore"):
+            assert same_ieee(got.values[valid], (x * sd + mu)[valid])
+        allnull = blawk.Column(x[:10], valid=np.zeros(10, bool))
+        assert blawk.compute(e, x=allnull).null_count == 10
+        assert blawk.compute(X * 2.0 + X.mean(), x=allnull).null_count == 10
+    finally:
+        blawk.set_threads(before_threads)
 
 
 @pytest.mark.parametrize("threads", [1, 2, 3])

@@ -211,6 +211,11 @@ typedef enum blawk_opcode {
      * of SUB_S then DIV_S in one pass (zscore's second pass); null where a is
      * null or either scalar is */
     BLAWK_OP_SUBDIV_S,
+    /* fused scale and shift: dst = a * s1 + s2, where s1 is imm (or scalar
+     * register b with BLAWK_F_SREG) and s2 is scalar register `arg`: the bits
+     * of MUL_S then ADD_S in one pass (the product is rounded, then the sum:
+     * never a fused multiply-add); null where a is null or either scalar is */
+    BLAWK_OP_MULADD_S,
     BLAWK_OP_COUNT_
 } blawk_opcode;
 

@@ -101,6 +101,22 @@ static void K(k_subdiv_s)(double *out, const double *a, double s1, double s2, si
         out[i] = (a[i] - s1) / s2;
 }
 
+/* a[i] * s1 + s2: a multiplication and an addition, each rounded (never a
+ * fused multiply-add: the bits are those of mul_s then add_s) */
+static void K(k_muladd_s)(double *out, const double *a, double s1, double s2, size_t n)
+{
+    const V v1 = VSET1(s1), v2 = VSET1(s2);
+    size_t i = 0;
+    ALIGN_HEAD(out, i, n) out[i] = a[i] * s1 + s2;
+    for (; i + 2 * W <= n; i += 2 * W) {
+        V x0 = VLOAD(a + i), x1 = VLOAD(a + i + W);
+        VOUT(out + i, VADD(VMUL(x0, v1), v2));
+        VOUT(out + i + W, VADD(VMUL(x1, v1), v2));
+    }
+    for (; i < n; i++)
+        out[i] = a[i] * s1 + s2;
+}
+
 /* out[i] = a[i] (op) a[i-1], a[-1] = prev.  Each element is loaded once; the
  * lagged vector is built in registers (no load at an 8-byte offset, which would
  * split cache lines on every vector). */
@@ -163,7 +179,7 @@ const blawk_kernels K(blawk_kernels) = {
     .add = K(k_add), .sub = K(k_sub), .mul = K(k_mul), .div = K(k_div),
     .add_s = K(k_add_s), .sub_s = K(k_sub_s), .rsub_s = K(k_rsub_s),
     .mul_s = K(k_mul_s), .div_s = K(k_div_s), .rdiv_s = K(k_rdiv_s),
-    .subdiv_s = K(k_subdiv_s),
+    .subdiv_s = K(k_subdiv_s), .muladd_s = K(k_muladd_s),
     .diff1 = K(k_diff1), .ratio1 = K(k_ratio1),
     .dlog1 = KP(blawk_vdlog1),
     .floor = K(k_floor), .ceil = K(k_ceil), .sign = blawk_k_sign, .log1p = blawk_k_log1p,

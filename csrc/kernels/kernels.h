@@ -19,7 +19,7 @@
 typedef void (*blawk_unary_fn)(double *out, const double *a, size_t n);
 typedef void (*blawk_binary_fn)(double *out, const double *a, const double *b, size_t n);
 typedef void (*blawk_scalar_fn)(double *out, const double *a, double s, size_t n);
-/* (a[i] - s1) / s2 */
+/* two scalar operands: (a[i] - s1) / s2, a[i] * s1 + s2 */
 typedef void (*blawk_scalar2_fn)(double *out, const double *a, double s1, double s2, size_t n);
 /* lag-1 kernels: out[i] = f(a[i], a[i-1]) with a[-1] taken to be `prev` */
 typedef void (*blawk_lag1_fn)(double *out, const double *a, double prev, size_t n);
@@ -35,8 +35,9 @@ typedef struct blawk_kernels {
     blawk_binary_fn add, sub, mul, div;
     /* column (op) scalar / scalar (op) column */
     blawk_scalar_fn add_s, sub_s, rsub_s, mul_s, div_s, rdiv_s;
-    /* (a - s1) / s2 in one pass: the bits of sub_s then div_s */
-    blawk_scalar2_fn subdiv_s;
+    /* (a - s1) / s2 in one pass: the bits of sub_s then div_s; a * s1 + s2
+     * in one pass: the bits of mul_s then add_s (two roundings, no FMA) */
+    blawk_scalar2_fn subdiv_s, muladd_s;
     /* lag 1 without re-reading memory at an offset: the previous element of a
      * vector comes from the previous vector in a register */
     blawk_lag1_fn diff1, ratio1;

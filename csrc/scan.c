@@ -157,6 +157,8 @@ SCAN_INLINE void scan_kind(blawk_scan_state *st, const int kind, double *out, ui
 
 static void scan_run(blawk_scan_state *s, double *out, uint64_t *out_valid, const double *x,
                      const uint64_t *x_valid, size_t n);
+static void cumext_run(blawk_scan_state *s, double *out, uint64_t *out_valid, const double *x,
+                       const uint64_t *x_valid, size_t n);
 
 void blawk_scan_block(blawk_scan_state *s, double *out, uint64_t *out_valid, const double *x,
                       const uint64_t *x_valid, size_t n)
@@ -165,6 +167,10 @@ void blawk_scan_block(blawk_scan_state *s, double *out, uint64_t *out_valid, con
         return;
     if (out_valid) {
         scan_run(s, out, out_valid, x, x_valid, n);
+        return;
+    }
+    if (s->kind == BLAWK_SCAN_MAX || s->kind == BLAWK_SCAN_MIN) {
+        cumext_run(s, out, NULL, x, x_valid, n);
         return;
     }
     /* values only: collect the bits in a scratch bitmap and drop them */
@@ -184,28 +190,43 @@ static blawk_cumext_fn cumext_kernel(void)
     }
 }
 
+/* Is any of rows [0, i) valid? */
+static int any_valid(const uint64_t *valid, size_t i)
+{
+    if (!valid)
+        return i > 0;
+    for (size_t w = 0; w * 64 < i; w++) {
+        uint64_t b = valid[w];
+        if (i - w * 64 < 64)
+            b &= (UINT64_C(1) << (i - w * 64)) - 1;
+        if (b)
+            return 1;
+    }
+    return 0;
+}
+
 /* cummax / cummin: a row's validity is its input's (a null in gives a null
  * out, a valid value a valid running extreme), the values come from the
- * vector kernel until the first NaN, then from `step`, where NaN sticks. */
+ * vector kernel until the first NaN, then from `step`, where NaN sticks.
+ * out_valid may be NULL (values only): nothing here depends on the blocking,
+ * so blawk_scan_block then runs any n in one go. */
 static void cumext_run(blawk_scan_state *s, double *out, uint64_t *out_valid, const double *x,
                        const uint64_t *x_valid, size_t n)
 {
     const int kind = s->kind, ismax = kind == BLAWK_SCAN_MAX;
-    const size_t words = (n + 63) >> 6;
-    for (size_t w = 0; w < words; w++)
-        out_valid[w] = x_valid ? x_valid[w] : ~UINT64_C(0);
-    if (n & 63)
-        out_valid[words - 1] &= (UINT64_C(1) << (n & 63)) - 1;
+    if (out_valid) {
+        const size_t words = (n + 63) >> 6;
+        for (size_t w = 0; w < words; w++)
+            out_valid[w] = x_valid ? x_valid[w] : ~UINT64_C(0);
+        if (n & 63)
+            out_valid[words - 1] &= (UINT64_C(1) << (n & 63)) - 1;
+    }
     size_t i = 0;
     if (!(s->have && isnan(s->acc))) {
         double acc = s->have ? s->acc : (ismax ? -INFINITY : INFINITY);
         i = cumext_kernel()(out, x, x_valid, n, &acc, ismax);
-        for (size_t w = 0; !s->have && w * 64 < i; w++) {
-            uint64_t b = out_valid[w];
-            if (i - w * 64 < 64)
-                b &= (UINT64_C(1) << (i - w * 64)) - 1;
-            s->have = b != 0;
-        }
+        if (!s->have)
+            s->have = any_valid(x_valid, i);
         if (s->have)
             s->acc = acc;
     }

@@ -1058,6 +1058,24 @@ blawk_status blawk_vm_exec(const blawk_program *p, const blawk_col *inputs, blaw
         goto done;
     }
 
+    /* A lone cummax/cummin of an input into an output: one scan call over the
+     * whole column (scans run on one thread anyway, and the running extreme
+     * does not depend on the blocking; this saves the driver's work per block,
+     * which cost 10-15 % at 1e6 rows). */
+    if (p->n_code == 1 && p->code[0].op == BLAWK_OP_SCAN && p->code[0].a < p->n_inputs &&
+        p->n_outputs == 1 && p->out_regs[0] == p->code[0].dst &&
+        (p->code[0].kind == BLAWK_SCAN_MAX || p->code[0].kind == BLAWK_SCAN_MIN)) {
+        const blawk_instr *in = &p->code[0];
+        const blawk_col *c = &inputs[in->a];
+        const blawk_scan_params sp = {.kind = in->kind, .alpha = in->imm, .limit = in->arg};
+        blawk_scan_state *s = NULL;
+        st = blawk_scan_new(&sp, &s);
+        if (st == BLAWK_OK)
+            blawk_scan_block(s, outputs[0].values, outputs[0].valid, c->values, c->valid, n);
+        blawk_scan_free(s);
+        goto done;
+    }
+
     run_ctx ctx = {.p = p, .inputs = inputs, .outputs = outputs, .n = n, .n_blocks = n_blocks,
                    .warm_blocks = (chain + BLAWK_BLOCK - 1) / BLAWK_BLOCK,
                    .k = blawk_active(), .maxlag = maxlag, .lagged = lagged,

@@ -479,6 +479,61 @@ def test_lone_min_max_of_an_input_one_call(isa: str) -> None:
         blawk.set_threads(before)
 
 
+def _cumext_ref(x: np.ndarray, valid: np.ndarray, ismax: bool) -> np.ndarray:
+    """Row by row: the running extreme of the valid rows, -0.0 below +0.0, a NaN
+    sticks; 0.0 under nulls and before the first valid row."""
+    out = np.zeros(len(x))
+    acc, have = 0.0, False
+    for i, (v, ok) in enumerate(zip(x.tolist(), valid.tolist(), strict=True)):
+        if not ok:
+            continue
+        if not have:
+            acc, have = v, True
+        elif acc == acc:
+            key = (v, not np.signbit(v)) if ismax else (-v, bool(np.signbit(v)))
+            best = (acc, not np.signbit(acc)) if ismax else (-acc, bool(np.signbit(acc)))
+            if v != v or key > best:
+                acc = v
+        out[i] = acc
+    return out
+
+
+@pytest.mark.parametrize("op", ["cummax", "cummin"])
+def test_lone_cummax_cummin_one_call(op: str, isa: str) -> None:
+    """A lone cummax/cummin of an input runs as one scan call over the whole
+    column: the bits of the blocked path (a computed operand, the same values)
+    and of the row-by-row reference, bitmap included, for lengths around the
+    vector widths, bitmap words and blocks, with nulls, NaN (early, late, in
+    a later block), infinities and signed-zero ties."""
+    rng = np.random.default_rng(31)
+    X = blawk.col("x")
+    lengths = EDGE_LENGTHS + [4 * B + 17, 20_000]
+    for n in lengths:
+        for trial in range(4):
+            x = rng.standard_normal(n) * 10
+            if n:
+                k = max(1, n // 20)
+                x[rng.integers(0, n, k)] = rng.choice([0.0, -0.0, np.inf, -np.inf], k)
+            if trial == 1:  # the extreme sits on the zeros: only the sign differs
+                x = np.where(rng.random(n) > 0.5, 0.0, -0.0) - (rng.random(n) > 0.8) * 1.0
+                if op == "cummin":
+                    x = -x
+            if trial >= 2 and n:
+                late = n - 1 - rng.integers(0, min(n, 20))
+                x[rng.integers(0, n) if trial == 2 else late] = np.nan
+            for pattern in ("none", "mixed", "null"):
+                valid = {"none": np.ones(n, bool), "mixed": rng.random(n) > 0.3,
+                         "null": np.zeros(n, bool)}[pattern]
+                col = blawk.Column(x) if pattern == "none" else blawk.Column(x, valid=valid)
+                one = blawk.compute(getattr(X, op)(), x=col)
+                blocked = blawk.compute(getattr(blawk.where(X, X, X), op)(), x=col)
+                want = _cumext_ref(x, valid, op == "cummax")
+                assert np.array_equal(one.is_valid(), valid), (n, trial, pattern)
+                assert np.array_equal(blocked.is_valid(), valid), (n, trial, pattern)
+                assert same_ieee(one.values, want), (n, trial, pattern)
+                assert same_ieee(blocked.values, want), (n, trial, pattern)
+
+
 def test_many_moments_pair_up_with_the_same_bits() -> None:
     """Several sums/means and vars/stds over several registers in one program:
     each pairs with a partner of its own register (or runs alone), and every

@@ -44,4 +44,7 @@ static inline __m256i mask_avx2(unsigned bits)
 #define N_ACC2(f, x, y) _mm256_or_pd((f), _mm256_cmp_pd((x), (y), _CMP_UNORD_Q))
 #define N_ANY(f) (_mm256_movemask_pd(f) != 0)
 
+/* a prefetch hint for min/max (reduce_impl.h) */
+#define RED_PREFETCH(p) _mm_prefetch((const char *)(p), _MM_HINT_T0)
+
 #include "reduce_impl.h"

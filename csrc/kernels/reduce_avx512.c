@@ -28,9 +28,13 @@ static inline double hmul_avx512(__m512d v)
 #define VADD_M(m, a, t) _mm512_mask_add_pd((a), (m), (a), (t))
 
 /* vrangepd min/max with the sign from the comparison: -0.0 < +0.0, and a
- * quiet NaN operand gives the other operand (NaNs are flagged apart) */
-#define VMIN(a, x) _mm512_range_pd((a), (x), 0x4)
-#define VMAX(a, x) _mm512_range_pd((a), (x), 0x5)
+ * quiet NaN operand gives the other operand (NaNs are flagged apart).  The
+ * element goes first: only the second source can be a memory operand, and
+ * with x there the compiler folded each load into the vrangepd and loaded the
+ * same vector again for the NaN compare (twice the loads; both operand
+ * orders give the same value). */
+#define VMIN(a, x) _mm512_range_pd((x), (a), 0x4)
+#define VMAX(a, x) _mm512_range_pd((x), (a), 0x5)
 #define MINMAX_EXACT_ZEROS 1
 
 #define N __mmask8
@@ -39,5 +43,8 @@ static inline double hmul_avx512(__m512d v)
 #define N_ACC(f, x) _kor_mask8((f), _mm512_cmp_pd_mask((x), (x), _CMP_UNORD_Q))
 #define N_ACC2(f, x, y) _kor_mask8((f), _mm512_cmp_pd_mask((x), (y), _CMP_UNORD_Q))
 #define N_ANY(f) ((f) != 0)
+
+/* a prefetch hint for min/max (reduce_impl.h) */
+#define RED_PREFETCH(p) _mm_prefetch((const char *)(p), _MM_HINT_T0)
 
 #include "reduce_impl.h"

@@ -277,6 +277,24 @@ static double K(zero_rescan)(const double *x, const uint64_t *v, size_t n, doubl
     return -want;
 }
 
+/* min/max do so little per element that the hardware prefetcher alone does
+ * not keep the loads fed: with RED_PREFETCH(p) defined (a hint, no fault, no
+ * effect on any value) the full-word path asks for the 32 elements
+ * RED_PF_AHEAD ahead, one line at a time (x may be only 8-byte aligned, so a
+ * group can straddle five lines: the fifth is the next group's first). */
+#define RED_PF_AHEAD 256
+#ifdef RED_PREFETCH
+#define RED_PF_LANES(p)                                                                \
+    do {                                                                               \
+        RED_PREFETCH(p);                                                               \
+        RED_PREFETCH((p) + 8);                                                         \
+        RED_PREFETCH((p) + 16);                                                        \
+        RED_PREFETCH((p) + 24);                                                        \
+    } while (0)
+#else
+#define RED_PF_LANES(p) ((void)(p))
+#endif
+
 /* VOP(a, x): the lane-wise min (max) of a and x, a when x is NaN.  When
  * MINMAX_EXACT_ZEROS is 0 the ISA's op may keep either zero of a tie and the
  * block's result is fixed by zero_rescan.  NaNs never reach the
@@ -293,6 +311,8 @@ static double K(zero_rescan)(const double *x, const uint64_t *v, size_t n, doubl
              {                                                                         \
                  /* two vectors a step: one unordered compare flags a NaN  \
                     in either (NACC is even on every ISA) */                          \
+                 if (a == 0 && i + RED_PF_AHEAD + BLAWK_RED_LANES <= (n))              \
+                     RED_PF_LANES(x + i + RED_PF_AHEAD);                               \
                  if ((a & 1) == 0) {                                                   \
                      const V x0 = VLOAD(x + i);                                        \
                      const V x1 = VLOAD(x + i + W);                                    \

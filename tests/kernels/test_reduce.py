@@ -389,6 +389,53 @@ def test_signed_zeros() -> None:
     assert fbits(run_all_isas("min", x, np.array([True, False, True]))) == fbits(0.0)
 
 
+@pytest.mark.parametrize("kind", ["min", "max"])
+def test_min_max_full_words_and_prefetch_range(kind: str) -> None:
+    """The full-word path of min/max (element as the vector op's first
+    operand, a prefetch hint 256 elements ahead while that many are left):
+    the scalar bits on every ISA, blocked and as one call over the whole
+    column, for lengths around the hint's cut-off, the vector widths, bitmap
+    words and blocks; with NaN (first row, near the cut-off, last row),
+    infinities, signed-zero ties and nulls."""
+    import blawk
+
+    rng = np.random.default_rng(77)
+    X = blawk.col("x")
+    before, threads = blawk.isa(), blawk.get_threads()
+    blawk.set_threads(1)  # one thread: the whole column in one kernel call
+    lengths = [31, 32, 33, 255, 256, 257, 287, 288, 289, 290, 319, 320, 321,
+               1023, 1024, 1025, 2049, 5000]
+    try:
+        for n in lengths:
+            for style in ("normal", "zeros", "one_zero", "nan0", "nan_mid", "nan_last", "inf"):
+                x = rng.standard_normal(n)
+                if style == "one_zero":  # one zero of the winning sign among the other
+                    x = np.full(n, -0.0 if kind == "max" else 0.0)
+                    x[rng.integers(0, n)] = -x[0]
+                elif style == "zeros":  # the extreme is a zero: only the sign differs
+                    x = np.where(rng.random(n) > 0.5, 0.0, -0.0)
+                    x -= (rng.random(n) > 0.7) * (1.0 if kind == "max" else -1.0)
+                elif style == "inf":
+                    loser = -np.inf if kind == "max" else np.inf
+                    x[rng.integers(0, n, 3)] = [np.inf, -np.inf, loser]
+                elif style.startswith("nan"):
+                    x[{"nan0": 0, "nan_mid": min(n - 1, 260), "nan_last": n - 1}[style]] = np.nan
+                for pattern in ("none", "mixed", "sparse"):
+                    v = None if pattern == "none" else (
+                        rng.random(n) > (0.4 if pattern == "mixed" else 0.03))
+                    ref = _core.reduce_run(kind, x, v, isa="scalar")
+                    col = blawk.Column(x) if v is None else blawk.Column(x, valid=v)
+                    for isa in ISAS:
+                        got = _core.reduce_run(kind, x, v, isa=isa)
+                        assert same(got, ref), (n, style, pattern, isa)
+                        blawk.set_isa(isa)
+                        whole = blawk.compute(getattr(X, kind)(), x=col)
+                        assert same(whole, ref), (n, style, pattern, isa, "whole")
+    finally:
+        blawk.set_isa(before)
+        blawk.set_threads(threads)
+
+
 def test_extremes_do_not_overflow_needlessly() -> None:
     assert run_all_isas("median", np.array([1e308, 1.5e308])) == 1.25e308
     assert run_all_isas("median", np.array([-1e308, 1e308])) == 0.0

@@ -356,3 +356,28 @@ def test_cumext_vector_paths(kind: str, isa: str) -> None:
             for piece in (0, 1, 7, 8, 13, 16, 100):
                 got, gok = run(kind, x, v, piece=piece)
                 check(kind, got, gok, want, wok)
+
+
+@pytest.mark.parametrize("kind", ["max", "min"])
+def test_cumext_values_only_any_length(kind: str, isa: str) -> None:
+    """out_valid = NULL: cummax/cummin scan any number of rows in one call (no
+    per-block pieces): the reference's bits for lengths around the vector
+    widths, bitmap words and blocks, whole or pushed in pieces, with nulls,
+    NaN, infinities and signed zeros."""
+    rng = np.random.default_rng(22)
+    for n in (1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 1023, 1024, 1025, 2049, 5000):
+        x = sample(rng, n, "specials")
+        if n > 40:
+            x[:30] = rng.choice([-0.0, 0.0], 30)
+        for pattern in ("none", "sparse", "mixed", "null"):
+            v = nulls(rng, n, pattern)
+            want, _ = reference(kind, x, v)
+            for piece in (n, 1000, 17):
+                s = _core.ScanState(kind)
+                got = np.concatenate([
+                    s.block(x[a : a + piece], None if v is None else v[a : a + piece],
+                            values_only=True)[0]
+                    for a in range(0, n, piece)])
+                gn, wn = np.isnan(got), np.isnan(want)
+                assert np.array_equal(gn, wn), (n, pattern, piece)
+                assert same_bits(got[~gn], want[~wn]), (n, pattern, piece)

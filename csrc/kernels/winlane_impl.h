@@ -12,6 +12,7 @@
  *   LEQ(a, b), LLT(a, b), LLE(a, b)  a == b, a < b, a <= b per lane (ordered:
  *                    false with a NaN); LUNORD(a, b): a or b is a NaN
  *   LABS(v)          |v| (the sign bit cleared)
+ *   LFMSUB(a, b, c)  a*b - c in one rounding (fused)
  *   LSEL(m, y, n)    y where m, else n
  *   LAND(m, n), LALL, LBITS(m), LFROMBITS(b)  mask and, all-true, the lanes as
  *                    bits and back
@@ -42,6 +43,15 @@
         q = LADD(LADD(LSUB(LMUL(dh_, dh_), p), LMUL(LMUL(two, dh_), dl_)), LMUL(dl_, dl_)); \
     } while (0)
 
+/* the same for values where Dekker's error is exact (BLAWK_WINMOM_SQSAFE,
+ * winmom.h): q = d*d - p in one rounding, the same bits */
+#define LTERMS_FMA(d, p, q, v, a)                                                     \
+    do {                                                                              \
+        d = LSUB(v, a);                                                               \
+        p = LMUL(d, d);                                                               \
+        q = LFMSUB(d, d, p);                                                          \
+    } while (0)
+
 /* (h, l) += t, Knuth's TwoSum (window.c's FAST_STEP) */
 #define LSTEP(h, l, t)                                                                \
     do {                                                                              \
@@ -69,11 +79,19 @@
 #define LCANON(v) LSEL(LUNORD(v, v), qnan, v)
 
 static inline __attribute__((always_inline)) void lanes_body(const blawk_winmom_lanes_args *A,
-                                                             const int kind)
+                                                             const int kind, const int sqsafe)
 {
     const size_t w = A->w, nl = A->nl, rows = A->rows;
     const size_t ilast = rows - (nl - 1) * w - 1; /* the last lane's last slot */
     const int k2 = kind != BLAWK_WIN_SUM && kind != BLAWK_WIN_MEAN;
+    /* mean leaves the sum in the tile, var and std M2; the division (and the
+     * square root) run over the group's rows once they are transposed back (the
+     * same operations on the same values, so the same bits), where every lane
+     * is a row: a group of fewer segments than lanes (windows over ~128 rows)
+     * would waste the idle lanes' share of the costliest operations.  mean's
+     * constant windows (cm[i]: the lanes whose window ending at slot i is) are
+     * then given their value, x, row by row. */
+    const int defer = kind == BLAWK_WIN_MEAN || kind == BLAWK_WIN_VAR || kind == BLAWK_WIN_STD;
     const double *x = A->x, *x0 = A->x0, *prev = A->prev;
     const size_t s0 = A->s0;
     double *sh0 = A->sh0, *sl0 = A->sl0, *sh1 = A->sh1, *sl1 = A->sl1;
@@ -84,6 +102,7 @@ static inline __attribute__((always_inline)) void lanes_body(const blawk_winmom_
     const LV n = LSET1(A->n), inv_n = LSET1(A->inv_n), nd = LSET1(A->nd);
     const LV c42 = LSET1(4398046511105.0); /* 2^42 + 1 */
     uint8_t es[BLAWK_BLOCK + 1]; /* w <= BLAWK_BLOCK / 2 */
+    uint8_t cm[BLAWK_BLOCK / 2];
 
     /* the rows of slot i of each lane's segment: one tile row, LN slots at a
      * time by a register transpose (8-lane gathers measured no faster on
@@ -126,7 +145,10 @@ static inline __attribute__((always_inline)) void lanes_body(const blawk_winmom_
         const LV xs = LSHIFTIN(prev[j], LLOAD(xt + j * LN));
         LV d, p, q;
         if (k2) {
-            LTERMS(d, p, q, xs, a);
+            if (sqsafe)
+                LTERMS_FMA(d, p, q, xs, a);
+            else
+                LTERMS(d, p, q, xs, a);
             LSTEP(g0, m0, d);
             LSTEP(g1, m1, p);
             m1 = LADD(m1, q);
@@ -146,14 +168,16 @@ static inline __attribute__((always_inline)) void lanes_body(const blawk_winmom_
                  slots below s0 no longer hold the segment before; those above do,
                  so es stays right) */
         const size_t K = (size_t)A->K;
+        const double *const suf = A->suf, *const sufl = A->sufl;
         for (size_t i = s0; i + 1 < w; i++) {
-            sh0[i * LN] = A->suf[(i + 1) * K];
-            sl0[i * LN] = A->sufl[(i + 1) * K];
-            if (k2) {
-                sh1[i * LN] = A->suf[(i + 1) * K + 1];
-                sl1[i * LN] = A->sufl[(i + 1) * K + 1];
-            }
+            sh0[i * LN] = suf[(i + 1) * K];
+            sl0[i * LN] = sufl[(i + 1) * K];
         }
+        if (k2)
+            for (size_t i = s0; i + 1 < w; i++) {
+                sh1[i * LN] = suf[(i + 1) * K + 1];
+                sl1[i * LN] = sufl[(i + 1) * K + 1];
+            }
     }
 
     /* Then the prefix chain forward, each window evaluated as soon as its
@@ -177,7 +201,10 @@ static inline __attribute__((always_inline)) void lanes_body(const blawk_winmom_
         const LV xp = LLOAD(xt + i * LN);
         LV d, p, q;
         if (k2) {
-            LTERMS(d, p, q, xp, a);
+            if (sqsafe)
+                LTERMS_FMA(d, p, q, xp, a);
+            else
+                LTERMS(d, p, q, xp, a);
             LSTEP(h0, l0, d);
             LSTEP(h1, l1, p);
             l1 = LADD(l1, q);
@@ -194,7 +221,8 @@ static inline __attribute__((always_inline)) void lanes_body(const blawk_winmom_
         if (kind == BLAWK_WIN_SUM) {
             res = LADD(S1, S1l);
         } else if (kind == BLAWK_WIN_MEAN) {
-            res = LSEL(cst, xp, LDIV(LADD(S1, S1l), n));
+            res = LADD(S1, S1l);
+            cm[i] = (uint8_t)LBITS(cst);
         } else {
             LV S2, S2l;
             LJOIN(S2, S2l, LLOAD(sh1 + i * LN), LLOAD(sl1 + i * LN), h1, l1);
@@ -215,10 +243,8 @@ static inline __attribute__((always_inline)) void lanes_body(const blawk_winmom_
             LV M2 = LSEL(fin, exact, LSUB(S2, LMUL(S1, qq)));
             M2 = LSEL(cst, zero, M2);
             M2 = LSEL(LLT(M2, zero), zero, M2);
-            if (kind == BLAWK_WIN_VAR) {
-                res = LDIV(M2, nd);
-            } else if (kind == BLAWK_WIN_STD) {
-                res = LSQRT(LDIV(M2, nd));
+            if (kind == BLAWK_WIN_VAR || kind == BLAWK_WIN_STD) {
+                res = M2; /* divided (and rooted) in the rows, below */
             } else {
                 const LV mu = LSEL(fin, LADD(mm, LMUL(rr, inv_n)), qq);
                 const LV sd = LSQRT(LDIV(M2, nd));
@@ -227,7 +253,7 @@ static inline __attribute__((always_inline)) void lanes_body(const blawk_winmom_
                 res = LDIV(dev, sd);
             }
         }
-        LSTORE(out + i * LN, LCANON(res));
+        LSTORE(out + i * LN, defer ? res : LCANON(res));
       }
       if (!part) { /* the state: the prefix sums through the group's last row */
           LSTORE(A->last, h0);
@@ -240,36 +266,84 @@ static inline __attribute__((always_inline)) void lanes_body(const blawk_winmom_
     /* the results to their rows (transposed back), those before row ndst;
      * a mid-segment lane 0's from its slot s0 on, one by one */
     const size_t ndst = A->ndst;
+    double *const dst = A->dst;
     if (s0)
         for (size_t i = s0; i < w && i - s0 < ndst; i++)
-            A->dst[i - s0] = out[i * LN];
+            dst[i - s0] = out[i * LN];
+    const size_t lfirst = s0 ? 1 : 0;
     for (size_t i0 = 0; i0 < w && ndst; i0 += LN) {
         const size_t k = w - i0 < LN ? w - i0 : LN;
         LV r[LN];
         for (size_t j = 0; j < LN; j++)
             r[j] = j < k ? LLOAD(out + (i0 + j) * LN) : zero;
         LTRANSPOSE(r);
-        for (size_t l = s0 ? 1 : 0; l < nl; l++) {
+        /* unrolled, so that r stays in registers */
+#pragma GCC unroll 8
+        for (size_t l = 0; l < LN; l++) {
+            if (l < lfirst || l >= nl)
+                continue;
             const size_t row = l * w + i0 - s0;
             if (row >= ndst)
-                break;
+                continue;
             const size_t kk = ndst - row < k ? ndst - row : k;
             if (kk == LN)
-                LSTORE(A->dst + row, r[l]);
+                LSTORE(dst + row, r[l]);
             else
-                LMASKSTORE(A->dst + row, r[l], kk);
+                LMASKSTORE(dst + row, r[l], kk);
         }
+    }
+    if (defer) { /* the rows the group wrote: dst[0 .. min(ndst, nl*w - s0)) */
+        const size_t nw = nl * w - s0 < ndst ? nl * w - s0 : ndst;
+        size_t r = 0;
+        const LV dv = kind == BLAWK_WIN_MEAN ? n : nd;
+        for (; r + LN <= nw; r += LN) {
+            LV v = LDIV(LLOAD(dst + r), dv);
+            if (kind == BLAWK_WIN_STD)
+                v = LSQRT(v);
+            LSTORE(dst + r, LCANON(v));
+        }
+        if (r < nw) {
+            LV v = LDIV(LMASKLOAD(dst + r, nw - r), dv);
+            if (kind == BLAWK_WIN_STD)
+                v = LSQRT(v);
+            LMASKSTORE(dst + r, LCANON(v), nw - r);
+        }
+        if (kind == BLAWK_WIN_MEAN) /* constant windows: their value (finite) */
+            for (size_t i = 0; i < w; i++) {
+                for (unsigned b = cm[i] & ((1u << nl) - 1); b; b &= b - 1) {
+                    const size_t l = (size_t)__builtin_ctz(b), rr = l * w + i;
+                    if (rr >= s0 && rr - s0 < nw)
+                        dst[rr - s0] = A->x[rr - s0];
+                }
+            }
     }
 
 }
 
 void LANES_NAME(const blawk_winmom_lanes_args *A)
 {
+    /* sum and mean square nothing */
+    const int sq = A->sqsafe != 0;
     switch (A->kind) {
-    case BLAWK_WIN_SUM: lanes_body(A, BLAWK_WIN_SUM); break;
-    case BLAWK_WIN_MEAN: lanes_body(A, BLAWK_WIN_MEAN); break;
-    case BLAWK_WIN_VAR: lanes_body(A, BLAWK_WIN_VAR); break;
-    case BLAWK_WIN_STD: lanes_body(A, BLAWK_WIN_STD); break;
-    default: lanes_body(A, BLAWK_WIN_ZSCORE); break;
+    case BLAWK_WIN_SUM: lanes_body(A, BLAWK_WIN_SUM, 0); break;
+    case BLAWK_WIN_MEAN: lanes_body(A, BLAWK_WIN_MEAN, 0); break;
+    case BLAWK_WIN_VAR:
+        if (sq)
+            lanes_body(A, BLAWK_WIN_VAR, 1);
+        else
+            lanes_body(A, BLAWK_WIN_VAR, 0);
+        break;
+    case BLAWK_WIN_STD:
+        if (sq)
+            lanes_body(A, BLAWK_WIN_STD, 1);
+        else
+            lanes_body(A, BLAWK_WIN_STD, 0);
+        break;
+    default:
+        if (sq)
+            lanes_body(A, BLAWK_WIN_ZSCORE, 1);
+        else
+            lanes_body(A, BLAWK_WIN_ZSCORE, 0);
+        break;
     }
 }

@@ -25,6 +25,7 @@
 #define LLE(a, b) _mm512_cmp_pd_mask(a, b, _CMP_LE_OQ)
 #define LUNORD(a, b) _mm512_cmp_pd_mask(a, b, _CMP_UNORD_Q)
 #define LABS(v) _mm512_abs_pd(v)
+#define LFMSUB _mm512_fmsub_pd
 #define LSEL(m, y, n) _mm512_mask_blend_pd(m, n, y)
 #define LAND(m, n) ((__mmask8)((m) & (n)))
 #define LALL ((__mmask8)0xff)

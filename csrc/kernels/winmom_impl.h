@@ -12,12 +12,15 @@
 #include "kernels/window.h"
 #include "kernels/winmom.h"
 
-int WINMOM_NAME(all_finite)(const double *x, size_t n)
+int WINMOM_NAME(classify)(const double *x, size_t n)
 {
-    int fin = 1;
-    for (size_t j = 0; j < n; j++)
-        fin &= fabs(x[j]) <= DBL_MAX;
-    return fin;
+    int fin = 1, sq = 1;
+    for (size_t j = 0; j < n; j++) {
+        const double ax = fabs(x[j]);
+        fin &= ax <= DBL_MAX;
+        sq &= ((ax >= 0x1p-400) & (ax <= 0x1p500)) | (ax == 0.0);
+    }
+    return fin ? fin | sq << 1 : 0;
 }
 
 void WINMOM_NAME(terms)(double *restrict d, double *restrict d2, double *restrict q,

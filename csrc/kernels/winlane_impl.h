@@ -12,6 +12,9 @@
  *   LEQ(a, b), LLT(a, b), LLE(a, b)  a == b, a < b, a <= b per lane (ordered:
  *                    false with a NaN); LUNORD(a, b): a or b is a NaN
  *   LABS(v)          |v| (the sign bit cleared)
+ *   LFINITE(v)       the lanes where v is finite (|v| <= DBL_MAX)
+ *   LMASKZ_ADD(m, a, b)  a + b where m, else +0.0
+ *   LOR(m, n)        mask or
  *   LFMSUB(a, b, c)  a*b - c in one rounding (fused)
  *   LSEL(m, y, n)    y where m, else n
  *   LAND(m, n), LALL, LBITS(m), LFROMBITS(b)  mask and, all-true, the lanes as
@@ -64,15 +67,16 @@
     } while (0)
 
 /* winmom_impl.h's JOIN: the double-double (hi, lo) from the suffix pair (sh, sl)
- * and the prefix pair (ph, pl); a non-finite hi gets lo = 0 */
-#define LJOIN(hi, lo, sh_, sl_, ph_, pl_)                                             \
+ * and the prefix pair (ph, pl); a non-finite hi gets lo = 0 (+0.0); fin_: the
+ * lanes where hi is finite */
+#define LJOIN(hi, lo, fin_, sh_, sl_, ph_, pl_)                                       \
     do {                                                                              \
         const LV sh__ = (sh_), ph__ = (ph_);                                          \
         hi = LADD(sh__, ph__);                                                        \
         const LV bp__ = LSUB(hi, sh__);                                               \
         const LV e__ = LADD(LSUB(sh__, LSUB(hi, bp__)), LSUB(ph__, bp__));            \
-        const LV lo__ = LADD(e__, LADD((sl_), (pl_)));                                \
-        lo = LSEL(LLE(LABS(hi), dmax), lo__, zero);                                   \
+        fin_ = LFINITE(hi);                                                           \
+        lo = LMASKZ_ADD(fin_, e__, LADD((sl_), (pl_)));                               \
     } while (0)
 
 /* the canonical quiet NaN for any NaN (winmom_impl.h's CANON) */
@@ -84,25 +88,16 @@ static inline __attribute__((always_inline)) void lanes_body(const blawk_winmom_
     const size_t w = A->w, nl = A->nl, rows = A->rows;
     const size_t ilast = rows - (nl - 1) * w - 1; /* the last lane's last slot */
     const int k2 = kind != BLAWK_WIN_SUM && kind != BLAWK_WIN_MEAN;
-    /* mean leaves the sum in the tile, var and std M2; the division (and the
-     * square root) run over the group's rows once they are transposed back (the
-     * same operations on the same values, so the same bits), where every lane
-     * is a row: a group of fewer segments than lanes (windows over ~128 rows)
-     * would waste the idle lanes' share of the costliest operations.  mean's
-     * constant windows (cm[i]: the lanes whose window ending at slot i is) are
-     * then given their value, x, row by row. */
-    const int defer = kind == BLAWK_WIN_MEAN || kind == BLAWK_WIN_VAR || kind == BLAWK_WIN_STD;
     const double *x = A->x, *x0 = A->x0, *prev = A->prev;
     const size_t s0 = A->s0;
     double *sh0 = A->sh0, *sl0 = A->sl0, *sh1 = A->sh1, *sl1 = A->sl1;
     double *xt = A->xt, *out = A->out;
     const double *xz = A->xz ? A->xz : A->xt;
     const LV c27 = LSET1(134217729.0), two = LSET1(2.0), zero = LSET1(0.0);
-    const LV dmax = LSET1(DBL_MAX), qnan = LSET1((double)NAN);
+    const LV qnan = LSET1((double)NAN);
     const LV n = LSET1(A->n), inv_n = LSET1(A->inv_n), nd = LSET1(A->nd);
     const LV c42 = LSET1(4398046511105.0); /* 2^42 + 1 */
     uint8_t es[BLAWK_BLOCK + 1]; /* w <= BLAWK_BLOCK / 2 */
-    uint8_t cm[BLAWK_BLOCK / 2];
 
     /* the rows of slot i of each lane's segment: one tile row, LN slots at a
      * time by a register transpose (8-lane gathers measured no faster on
@@ -216,16 +211,18 @@ static inline __attribute__((always_inline)) void lanes_body(const blawk_winmom_
         xprev_p = xp;
         const LM cst = LAND(pe, LFROMBITS(es[i + 1]));
         LV S1, S1l;
-        LJOIN(S1, S1l, LLOAD(sh0 + i * LN), LLOAD(sl0 + i * LN), h0, l0);
+        LM fin1;
+        LJOIN(S1, S1l, fin1, LLOAD(sh0 + i * LN), LLOAD(sl0 + i * LN), h0, l0);
+        (void)fin1;
         LV res;
         if (kind == BLAWK_WIN_SUM) {
             res = LADD(S1, S1l);
         } else if (kind == BLAWK_WIN_MEAN) {
-            res = LADD(S1, S1l);
-            cm[i] = (uint8_t)LBITS(cst);
+            res = LSEL(cst, xp, LDIV(LADD(S1, S1l), n));
         } else {
             LV S2, S2l;
-            LJOIN(S2, S2l, LLOAD(sh1 + i * LN), LLOAD(sl1 + i * LN), h1, l1);
+            LM fin; /* S2 is finite (not centred_m2's big) */
+            LJOIN(S2, S2l, fin, LLOAD(sh1 + i * LN), LLOAD(sl1 + i * LN), h1, l1);
             /* centred_m2 */
             const LV qq = LMUL(S1, inv_n);
             const LV c = LMUL(c42, qq);
@@ -239,12 +236,14 @@ static inline __attribute__((always_inline)) void lanes_body(const blawk_winmom_
             const LV t = LSUB(LSUB(LSUB(S2, LMUL(n, LMUL(mm, mm))), LMUL(m2, r1)), LMUL(m2, r2));
             const LV exact =
                 LADD(t, LSUB(LSUB(S2l, LMUL(m2, S1l)), LMUL(LMUL(rr, rr), inv_n)));
-            const LM fin = LLE(LABS(S2), dmax); /* !big */
             LV M2 = LSEL(fin, exact, LSUB(S2, LMUL(S1, qq)));
-            M2 = LSEL(cst, zero, M2);
-            M2 = LSEL(LLT(M2, zero), zero, M2);
-            if (kind == BLAWK_WIN_VAR || kind == BLAWK_WIN_STD) {
-                res = M2; /* divided (and rooted) in the rows, below */
+            /* 0 for a constant window, and for a negative M2 (one select: a
+             * constant window's M2 is 0 either way) */
+            M2 = LSEL(LOR(cst, LLT(M2, zero)), zero, M2);
+            if (kind == BLAWK_WIN_VAR) {
+                res = LDIV(M2, nd);
+            } else if (kind == BLAWK_WIN_STD) {
+                res = LSQRT(LDIV(M2, nd));
             } else {
                 const LV mu = LSEL(fin, LADD(mm, LMUL(rr, inv_n)), qq);
                 const LV sd = LSQRT(LDIV(M2, nd));
@@ -253,7 +252,7 @@ static inline __attribute__((always_inline)) void lanes_body(const blawk_winmom_
                 res = LDIV(dev, sd);
             }
         }
-        LSTORE(out + i * LN, defer ? res : LCANON(res));
+        LSTORE(out + i * LN, LCANON(res));
       }
       if (!part) { /* the state: the prefix sums through the group's last row */
           LSTORE(A->last, h0);
@@ -291,31 +290,6 @@ static inline __attribute__((always_inline)) void lanes_body(const blawk_winmom_
             else
                 LMASKSTORE(dst + row, r[l], kk);
         }
-    }
-    if (defer) { /* the rows the group wrote: dst[0 .. min(ndst, nl*w - s0)) */
-        const size_t nw = nl * w - s0 < ndst ? nl * w - s0 : ndst;
-        size_t r = 0;
-        const LV dv = kind == BLAWK_WIN_MEAN ? n : nd;
-        for (; r + LN <= nw; r += LN) {
-            LV v = LDIV(LLOAD(dst + r), dv);
-            if (kind == BLAWK_WIN_STD)
-                v = LSQRT(v);
-            LSTORE(dst + r, LCANON(v));
-        }
-        if (r < nw) {
-            LV v = LDIV(LMASKLOAD(dst + r, nw - r), dv);
-            if (kind == BLAWK_WIN_STD)
-                v = LSQRT(v);
-            LMASKSTORE(dst + r, LCANON(v), nw - r);
-        }
-        if (kind == BLAWK_WIN_MEAN) /* constant windows: their value (finite) */
-            for (size_t i = 0; i < w; i++) {
-                for (unsigned b = cm[i] & ((1u << nl) - 1); b; b &= b - 1) {
-                    const size_t l = (size_t)__builtin_ctz(b), rr = l * w + i;
-                    if (rr >= s0 && rr - s0 < nw)
-                        dst[rr - s0] = A->x[rr - s0];
-                }
-            }
     }
 
 }

@@ -1072,17 +1072,21 @@ static void mom_fast_lanes(blawk_win_state *s, double *out, const double *x, siz
         memcpy(s->buf + from, xg + (nl - 2) * w + from - s0, (w - from) * sizeof(double));
     }
     memcpy(s->buf, xg + (nl - 1) * w - s0, tail * sizeof(double));
-    if (tail < w) { /* the rest of that segment needs the suffix sums of the one before */
+    if (tail < w) {
+        /* the rest of that segment needs the suffix sums of the one before:
+         * from slot tail on (the window ending at the row before reads slot
+         * tail, those of the rows to come the slots after); below it they are
+         * never read again (stale until the next segment start rewrites them) */
         const size_t l = nl - 1;
         double *const suf = s->suf, *const sufl = s->sufl; /* (locals: no reloads) */
         const double *const th0 = fs->t.sh0 + l, *const tl0 = fs->t.sl0 + l;
-        for (size_t j = 1; j < w; j++) {
+        for (size_t j = tail; j < w; j++) {
             suf[j * (size_t)K] = th0[(j - 1) * L];
             sufl[j * (size_t)K] = tl0[(j - 1) * L];
         }
         if (K == 2) {
             const double *const th1 = fs->t.sh1 + l, *const tl1 = fs->t.sl1 + l;
-            for (size_t j = 1; j < w; j++) {
+            for (size_t j = tail; j < w; j++) {
                 suf[j * 2 + 1] = th1[(j - 1) * L];
                 sufl[j * 2 + 1] = tl1[(j - 1) * L];
             }

@@ -993,7 +993,7 @@ WIN_INLINE blawk_winmom_eval_args eval_base(const blawk_win_state *s, int kind, 
 static void mom_fast_lanes(blawk_win_state *s, double *out, const double *x, size_t g, size_t m,
                            size_t nl, size_t rows, size_t L, blawk_winmom_lanes_fn fn,
                            const int kind, const int anchored, const int runs, const int vld,
-                           const int sqsafe, const blawk_winmom_eval_args *base)
+                           const int sqsafe, uintptr_t pf, const blawk_winmom_eval_args *base)
 {
     struct mom_fast_scratch *fs = s->fs;
     const size_t w = (size_t)s->w;
@@ -1030,6 +1030,8 @@ static void mom_fast_lanes(blawk_win_state *s, double *out, const double *x, siz
         .sh0 = fs->t.sh0, .sl0 = fs->t.sl0, .sh1 = fs->t.sh1, .sl1 = fs->t.sl1,
         .xt = fs->t.x, .xz = xz, .out = fs->t.out, .last = last,
         .dst = out + g + past, .ndst = vld ? m - g - past : 0,
+        .pf = pf + g * sizeof(double), /* the next piece's rows at the group's offset */
+        .npf = (nrows * sizeof(double) + 63) / 64 + 1,
     };
     fn(&A);
 
@@ -1099,7 +1101,7 @@ static void mom_fast_lanes(blawk_win_state *s, double *out, const double *x, siz
 
 /* Rows x[0..m) through the fast path (mom_fast_ok said cls, nonzero). */
 WIN_INLINE void mom_fast(blawk_win_state *st, double *out, uint64_t *out_valid, const double *x,
-                         size_t m, const int kind, const int cls)
+                         size_t m, const int kind, const int cls, uintptr_t pf)
 {
     blawk_win_state L = *st, *s = &L; /* a local copy: see mom_rows */
     const int K = kind_moments(kind);
@@ -1149,7 +1151,7 @@ WIN_INLINE void mom_fast(blawk_win_state *st, double *out, uint64_t *out_valid, 
             if (nl >= MOM_LANES_MIN) {
                 ga = ga < i ? ga : i;
                 mom_fast_lanes(s, out, x, i, m, nl, rows, nlanes, lanes_fn, kind, anchored, runs,
-                               vld, sqsafe, &base);
+                               vld, sqsafe, pf, &base);
                 i += rows - s0;
                 gb = i;
                 continue;
@@ -1210,8 +1212,16 @@ WIN_INLINE void mom_block(blawk_win_state *st, double *out, uint64_t *out_valid,
         const size_t m = n - off < MOM_FAST_ROWS ? n - off : MOM_FAST_ROWS;
         const uint64_t *v = xv ? xv + off / 64 : NULL;
         const int cls = mom_fast_ok(st, x + off, v, m);
+        /* The lanes prefetch the next piece while they run (the first pass
+         * over a piece, the finiteness check, waited on its memory): the rows
+         * of this call after it, or for the call's last piece the address
+         * after its end, where the VM's next block of a column it streams
+         * usually is (a prefetch is a hint: it never faults and changes no
+         * value, so an address outside the column only costs a wasted fetch;
+         * integer arithmetic, never a pointer past the array) */
+        const uintptr_t pf = (uintptr_t)x + (off + m) * sizeof(double);
         if (cls)
-            mom_fast(st, out + off, out_valid + off / 64, x + off, m, kind, cls);
+            mom_fast(st, out + off, out_valid + off / 64, x + off, m, kind, cls, pf);
         else
             mom_rows(st, out + off, out_valid + off / 64, x + off, v, m, kind);
     }

@@ -136,7 +136,11 @@ static inline __attribute__((always_inline)) void lanes_body(const blawk_winmom_
     LM se = LALL;
     LV xnext_s = LLOAD(xt); /* the row after (slot 0 of the lane) */
     es[w] = (uint8_t)LBITS(LALL);
+    const uintptr_t pf = A->pf;
+    const size_t npf = A->npf;
     for (size_t j = w - 1; j >= 1; j--) {
+        if (w - 1 - j < npf) /* (a hint: never faults) */
+            __builtin_prefetch((const void *)(pf + 64 * (w - 1 - j)), 0, 3);
         const LV xs = LSHIFTIN(prev[j], LLOAD(xt + j * LN));
         LV d, p, q;
         if (k2) {

@@ -97,6 +97,9 @@ typedef struct blawk_winmom_lanes_args {
                                   the group (r = l*w + i - s0) to dst[r], for r < ndst
                                   (a NaN as the canonical quiet NaN) */
     size_t ndst;
+    uintptr_t pf;              /* a hint: the address of npf 64-byte lines to prefetch
+                                  while the chains run (0: none) */
+    size_t npf;
     double *last;              /* out: the prefix sums through the group's last row
                                   (slot rows - (nl-1)*w - 1), 4 x lanes:
                                   lane l's hi and lo of d, of d^2 at l, lanes + l,

@@ -759,12 +759,12 @@ WIN_INLINE blawk_winmom_eval_fn winmom_eval(void)
     }
 }
 
-WIN_INLINE int winmom_classify(const double *x, size_t n)
+WIN_INLINE int winmom_classify(const double *x, size_t n, int range)
 {
     switch (blawk_isa_active()) {
-    case BLAWK_ISA_AVX512: return blawk_winmom_classify_avx512(x, n);
-    case BLAWK_ISA_AVX2: return blawk_winmom_classify_avx2(x, n);
-    default: return blawk_winmom_classify_scalar(x, n);
+    case BLAWK_ISA_AVX512: return blawk_winmom_classify_avx512(x, n, range);
+    case BLAWK_ISA_AVX2: return blawk_winmom_classify_avx2(x, n, range);
+    default: return blawk_winmom_classify_scalar(x, n, range);
     }
 }
 
@@ -783,7 +783,8 @@ static int mom_fast_ok(const blawk_win_state *s, const double *x, const uint64_t
         if ((m & 63) && (xv[m >> 6] | ~((UINT64_C(1) << (m & 63)) - 1)) != ~UINT64_C(0))
             return 0;
     }
-    return winmom_classify(x, m);
+    /* the range only matters to kinds that square (K == 2) */
+    return winmom_classify(x, m, s->nmom == 2);
 }
 
 /* (h, l) += t, TwoSum (two_acc) */
@@ -1117,8 +1118,8 @@ WIN_INLINE void mom_fast(blawk_win_state *st, double *out, uint64_t *out_valid, 
      * anchor, each about an anchor among them: the error of each square is
      * one fused operation when all of them are in range (winmom.h) */
     const int sqsafe = nlanes && K == 2 && (cls & BLAWK_WINMOM_SQSAFE) &&
-                       (winmom_classify(s->buf, (size_t)s->w) & BLAWK_WINMOM_SQSAFE) &&
-                       (winmom_classify(&s->anchor, 1) & BLAWK_WINMOM_SQSAFE);
+                       (winmom_classify(s->buf, (size_t)s->w, 1) & BLAWK_WINMOM_SQSAFE) &&
+                       (winmom_classify(&s->anchor, 1, 1) & BLAWK_WINMOM_SQSAFE);
     const double inv_n = vld ? consts_for(&s->nc, (double)s->w, kind)->inv_n : 0.0;
     const blawk_winmom_eval_args base = eval_base(s, kind, inv_n);
     const size_t past = (size_t)s->past_only;

@@ -114,7 +114,8 @@ void blawk_winmom_lanes_avx2(const blawk_winmom_lanes_args *a);
 void blawk_winmom_lanes_avx512(const blawk_winmom_lanes_args *a);
 
 /* What x[0..n) holds: 0 when a value is not finite (NaN, inf); else
- * BLAWK_WINMOM_FINITE, | BLAWK_WINMOM_SQSAFE when every value is 0 or
+ * BLAWK_WINMOM_FINITE, and, when range is nonzero (only then is it looked
+ * at), | BLAWK_WINMOM_SQSAFE when every value is 0 or
  * 2^-400 <= |x| <= 2^500.  For such x and a, d = x - a is 0 or 2^-452 <= |d| <=
  * 2^501, where Dekker's error of d*d (winmom_impl.h's terms, exact when its
  * split and its products neither overflow nor underflow) is the exact error of
@@ -122,11 +123,11 @@ void blawk_winmom_lanes_avx512(const blawk_winmom_lanes_args *a);
  * the same bits (the lanes use it; exact zeros are +0 both ways). */
 #define BLAWK_WINMOM_FINITE 1
 #define BLAWK_WINMOM_SQSAFE 2
-typedef int (*blawk_winmom_classify_fn)(const double *x, size_t n);
+typedef int (*blawk_winmom_classify_fn)(const double *x, size_t n, int range);
 
-int blawk_winmom_classify_scalar(const double *x, size_t n);
-int blawk_winmom_classify_avx2(const double *x, size_t n);
-int blawk_winmom_classify_avx512(const double *x, size_t n);
+int blawk_winmom_classify_scalar(const double *x, size_t n, int range);
+int blawk_winmom_classify_avx2(const double *x, size_t n, int range);
+int blawk_winmom_classify_avx512(const double *x, size_t n, int range);
 void blawk_winmom_terms_scalar(double *d, double *d2, double *q, const double *x, size_t n,
                                double a, int k2);
 void blawk_winmom_terms_avx2(double *d, double *d2, double *q, const double *x, size_t n,

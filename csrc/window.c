@@ -759,7 +759,17 @@ WIN_INLINE blawk_winmom_eval_fn winmom_eval(void)
     }
 }
 
-/* Can rows x[0..m) take the fast path? */
+WIN_INLINE int winmom_classify(const double *x, size_t n, int range)
+{
+    switch (blawk_isa_active()) {
+    case BLAWK_ISA_AVX512: return blawk_winmom_classify_avx512(x, n, range);
+    case BLAWK_ISA_AVX2: return blawk_winmom_classify_avx2(x, n, range);
+    default: return blawk_winmom_classify_scalar(x, n, range);
+    }
+}
+
+/* Can rows x[0..m) take the fast path?  0: no; else what winmom_classify
+ * says of them (BLAWK_WINMOM_FINITE, perhaps | BLAWK_WINMOM_SQSAFE). */
 static int mom_fast_ok(const blawk_win_state *s, const double *x, const uint64_t *xv, size_t m)
 {
     if (m < 8 || !s->fs || s->seen < s->w || s->cnt != s->w)
@@ -773,11 +783,8 @@ static int mom_fast_ok(const blawk_win_state *s, const double *x, const uint64_t
         if ((m & 63) && (xv[m >> 6] | ~((UINT64_C(1) << (m & 63)) - 1)) != ~UINT64_C(0))
             return 0;
     }
-    switch (blawk_isa_active()) {
-    case BLAWK_ISA_AVX512: return blawk_winmom_all_finite_avx512(x, m);
-    case BLAWK_ISA_AVX2: return blawk_winmom_all_finite_avx2(x, m);
-    default: return blawk_winmom_all_finite_scalar(x, m);
-    }
+    /* the range only matters to kinds that square (K == 2) */
+    return winmom_classify(x, m, s->nmom == 2);
 }
 
 /* (h, l) += t, TwoSum (two_acc) */
@@ -987,7 +994,7 @@ WIN_INLINE blawk_winmom_eval_args eval_base(const blawk_win_state *s, int kind, 
 static void mom_fast_lanes(blawk_win_state *s, double *out, const double *x, size_t g, size_t m,
                            size_t nl, size_t rows, size_t L, blawk_winmom_lanes_fn fn,
                            const int kind, const int anchored, const int runs, const int vld,
-                           const blawk_winmom_eval_args *base)
+                           const int sqsafe, uintptr_t pf, const blawk_winmom_eval_args *base)
 {
     struct mom_fast_scratch *fs = s->fs;
     const size_t w = (size_t)s->w;
@@ -1014,7 +1021,7 @@ static void mom_fast_lanes(blawk_win_state *s, double *out, const double *x, siz
     const int K = kind_moments(kind);
     double last[4 * BLAWK_WINMOM_LANES_AVX512];
     const blawk_winmom_lanes_args A = {
-        .w = w, .nl = nl, .rows = rows, .kind = kind, .anchored = anchored,
+        .w = w, .nl = nl, .rows = rows, .kind = kind, .anchored = anchored, .sqsafe = sqsafe,
         .n = base->n, .inv_n = base->inv_n, .nd = base->nd,
         .x = xg, .s0 = s0, .x0 = x0,
         .a0 = s0 ? s->anchor : anchored ? xg[0] : 0.0,
@@ -1024,6 +1031,8 @@ static void mom_fast_lanes(blawk_win_state *s, double *out, const double *x, siz
         .sh0 = fs->t.sh0, .sl0 = fs->t.sl0, .sh1 = fs->t.sh1, .sl1 = fs->t.sl1,
         .xt = fs->t.x, .xz = xz, .out = fs->t.out, .last = last,
         .dst = out + g + past, .ndst = vld ? m - g - past : 0,
+        .pf = pf + g * sizeof(double), /* the next piece's rows at the group's offset */
+        .npf = (nrows * sizeof(double) + 63) / 64 + 1,
     };
     fn(&A);
 
@@ -1066,26 +1075,34 @@ static void mom_fast_lanes(blawk_win_state *s, double *out, const double *x, siz
         memcpy(s->buf + from, xg + (nl - 2) * w + from - s0, (w - from) * sizeof(double));
     }
     memcpy(s->buf, xg + (nl - 1) * w - s0, tail * sizeof(double));
-    if (tail < w) { /* the rest of that segment needs the suffix sums of the one before */
+    if (tail < w) {
+        /* the rest of that segment needs the suffix sums of the one before:
+         * from slot tail on (the window ending at the row before reads slot
+         * tail, those of the rows to come the slots after); below it they are
+         * never read again (stale until the next segment start rewrites them) */
         const size_t l = nl - 1;
-        for (size_t j = 1; j < w; j++) {
-            s->suf[j * (size_t)K] = fs->t.sh0[(j - 1) * L + l];
-            s->sufl[j * (size_t)K] = fs->t.sl0[(j - 1) * L + l];
+        double *const suf = s->suf, *const sufl = s->sufl; /* (locals: no reloads) */
+        const double *const th0 = fs->t.sh0 + l, *const tl0 = fs->t.sl0 + l;
+        for (size_t j = tail; j < w; j++) {
+            suf[j * (size_t)K] = th0[(j - 1) * L];
+            sufl[j * (size_t)K] = tl0[(j - 1) * L];
         }
-        if (K == 2)
-            for (size_t j = 1; j < w; j++) {
-                s->suf[j * 2 + 1] = fs->t.sh1[(j - 1) * L + l];
-                s->sufl[j * 2 + 1] = fs->t.sl1[(j - 1) * L + l];
+        if (K == 2) {
+            const double *const th1 = fs->t.sh1 + l, *const tl1 = fs->t.sl1 + l;
+            for (size_t j = tail; j < w; j++) {
+                suf[j * 2 + 1] = th1[(j - 1) * L];
+                sufl[j * 2 + 1] = tl1[(j - 1) * L];
             }
+        }
     }
     s->t = t0 + (int64_t)nrows;
     s->seen += (int64_t)nrows;
     s->slot = tail < w ? (int64_t)tail : 0;
 }
 
-/* Rows x[0..m) through the fast path (mom_fast_ok said yes). */
+/* Rows x[0..m) through the fast path (mom_fast_ok said cls, nonzero). */
 WIN_INLINE void mom_fast(blawk_win_state *st, double *out, uint64_t *out_valid, const double *x,
-                         size_t m, const int kind)
+                         size_t m, const int kind, const int cls, uintptr_t pf)
 {
     blawk_win_state L = *st, *s = &L; /* a local copy: see mom_rows */
     const int K = kind_moments(kind);
@@ -1096,6 +1113,13 @@ WIN_INLINE void mom_fast(blawk_win_state *st, double *out, uint64_t *out_valid, 
     struct mom_fast_scratch *fs = s->fs;
     blawk_winmom_lanes_fn lanes_fn = NULL;
     const size_t nlanes = winmom_lanes(s->w, &lanes_fn);
+    /* the lanes square the rows, the ring (a group's lane 0 reads the segment
+     * before it there; later groups read rows of the piece) and the state's
+     * anchor, each about an anchor among them: the error of each square is
+     * one fused operation when all of them are in range (winmom.h) */
+    const int sqsafe = nlanes && K == 2 && (cls & BLAWK_WINMOM_SQSAFE) &&
+                       (winmom_classify(s->buf, (size_t)s->w, 1) & BLAWK_WINMOM_SQSAFE) &&
+                       (winmom_classify(&s->anchor, 1, 1) & BLAWK_WINMOM_SQSAFE);
     const double inv_n = vld ? consts_for(&s->nc, (double)s->w, kind)->inv_n : 0.0;
     const blawk_winmom_eval_args base = eval_base(s, kind, inv_n);
     const size_t past = (size_t)s->past_only;
@@ -1128,7 +1152,7 @@ WIN_INLINE void mom_fast(blawk_win_state *st, double *out, uint64_t *out_valid, 
             if (nl >= MOM_LANES_MIN) {
                 ga = ga < i ? ga : i;
                 mom_fast_lanes(s, out, x, i, m, nl, rows, nlanes, lanes_fn, kind, anchored, runs,
-                               vld, &base);
+                               vld, sqsafe, pf, &base);
                 i += rows - s0;
                 gb = i;
                 continue;
@@ -1188,8 +1212,17 @@ WIN_INLINE void mom_block(blawk_win_state *st, double *out, uint64_t *out_valid,
     for (size_t off = 0; off < n; off += MOM_FAST_ROWS) {
         const size_t m = n - off < MOM_FAST_ROWS ? n - off : MOM_FAST_ROWS;
         const uint64_t *v = xv ? xv + off / 64 : NULL;
-        if (mom_fast_ok(st, x + off, v, m))
-            mom_fast(st, out + off, out_valid + off / 64, x + off, m, kind);
+        const int cls = mom_fast_ok(st, x + off, v, m);
+        /* The lanes prefetch the next piece while they run (the first pass
+         * over a piece, the finiteness check, waited on its memory): the rows
+         * of this call after it, or for the call's last piece the address
+         * after its end, where the VM's next block of a column it streams
+         * usually is (a prefetch is a hint: it never faults and changes no
+         * value, so an address outside the column only costs a wasted fetch;
+         * integer arithmetic, never a pointer past the array) */
+        const uintptr_t pf = (uintptr_t)x + (off + m) * sizeof(double);
+        if (cls)
+            mom_fast(st, out + off, out_valid + off / 64, x + off, m, kind, cls, pf);
         else
             mom_rows(st, out + off, out_valid + off / 64, x + off, v, m, kind);
     }

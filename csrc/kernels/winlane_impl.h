@@ -12,6 +12,10 @@
  *   LEQ(a, b), LLT(a, b), LLE(a, b)  a == b, a < b, a <= b per lane (ordered:
  *                    false with a NaN); LUNORD(a, b): a or b is a NaN
  *   LABS(v)          |v| (the sign bit cleared)
+ *   LFINITE(v)       the lanes where v is finite (|v| <= DBL_MAX)
+ *   LMASKZ_ADD(m, a, b)  a + b where m, else +0.0
+ *   LOR(m, n)        mask or
+ *   LFMSUB(a, b, c)  a*b - c in one rounding (fused)
  *   LSEL(m, y, n)    y where m, else n
  *   LAND(m, n), LALL, LBITS(m), LFROMBITS(b)  mask and, all-true, the lanes as
  *                    bits and back
@@ -42,6 +46,15 @@
         q = LADD(LADD(LSUB(LMUL(dh_, dh_), p), LMUL(LMUL(two, dh_), dl_)), LMUL(dl_, dl_)); \
     } while (0)
 
+/* the same for values where Dekker's error is exact (BLAWK_WINMOM_SQSAFE,
+ * winmom.h): q = d*d - p in one rounding, the same bits */
+#define LTERMS_FMA(d, p, q, v, a)                                                     \
+    do {                                                                              \
+        d = LSUB(v, a);                                                               \
+        p = LMUL(d, d);                                                               \
+        q = LFMSUB(d, d, p);                                                          \
+    } while (0)
+
 /* (h, l) += t, Knuth's TwoSum (window.c's FAST_STEP) */
 #define LSTEP(h, l, t)                                                                \
     do {                                                                              \
@@ -54,22 +67,23 @@
     } while (0)
 
 /* winmom_impl.h's JOIN: the double-double (hi, lo) from the suffix pair (sh, sl)
- * and the prefix pair (ph, pl); a non-finite hi gets lo = 0 */
-#define LJOIN(hi, lo, sh_, sl_, ph_, pl_)                                             \
+ * and the prefix pair (ph, pl); a non-finite hi gets lo = 0 (+0.0); fin_: the
+ * lanes where hi is finite */
+#define LJOIN(hi, lo, fin_, sh_, sl_, ph_, pl_)                                       \
     do {                                                                              \
         const LV sh__ = (sh_), ph__ = (ph_);                                          \
         hi = LADD(sh__, ph__);                                                        \
         const LV bp__ = LSUB(hi, sh__);                                               \
         const LV e__ = LADD(LSUB(sh__, LSUB(hi, bp__)), LSUB(ph__, bp__));            \
-        const LV lo__ = LADD(e__, LADD((sl_), (pl_)));                                \
-        lo = LSEL(LLE(LABS(hi), dmax), lo__, zero);                                   \
+        fin_ = LFINITE(hi);                                                           \
+        lo = LMASKZ_ADD(fin_, e__, LADD((sl_), (pl_)));                               \
     } while (0)
 
 /* the canonical quiet NaN for any NaN (winmom_impl.h's CANON) */
 #define LCANON(v) LSEL(LUNORD(v, v), qnan, v)
 
 static inline __attribute__((always_inline)) void lanes_body(const blawk_winmom_lanes_args *A,
-                                                             const int kind)
+                                                             const int kind, const int sqsafe)
 {
     const size_t w = A->w, nl = A->nl, rows = A->rows;
     const size_t ilast = rows - (nl - 1) * w - 1; /* the last lane's last slot */
@@ -80,7 +94,7 @@ static inline __attribute__((always_inline)) void lanes_body(const blawk_winmom_
     double *xt = A->xt, *out = A->out;
     const double *xz = A->xz ? A->xz : A->xt;
     const LV c27 = LSET1(134217729.0), two = LSET1(2.0), zero = LSET1(0.0);
-    const LV dmax = LSET1(DBL_MAX), qnan = LSET1((double)NAN);
+    const LV qnan = LSET1((double)NAN);
     const LV n = LSET1(A->n), inv_n = LSET1(A->inv_n), nd = LSET1(A->nd);
     const LV c42 = LSET1(4398046511105.0); /* 2^42 + 1 */
     uint8_t es[BLAWK_BLOCK + 1]; /* w <= BLAWK_BLOCK / 2 */
@@ -122,11 +136,18 @@ static inline __attribute__((always_inline)) void lanes_body(const blawk_winmom_
     LM se = LALL;
     LV xnext_s = LLOAD(xt); /* the row after (slot 0 of the lane) */
     es[w] = (uint8_t)LBITS(LALL);
+    const uintptr_t pf = A->pf;
+    const size_t npf = A->npf;
     for (size_t j = w - 1; j >= 1; j--) {
+        if (w - 1 - j < npf) /* (a hint: never faults) */
+            __builtin_prefetch((const void *)(pf + 64 * (w - 1 - j)), 0, 3);
         const LV xs = LSHIFTIN(prev[j], LLOAD(xt + j * LN));
         LV d, p, q;
         if (k2) {
-            LTERMS(d, p, q, xs, a);
+            if (sqsafe)
+                LTERMS_FMA(d, p, q, xs, a);
+            else
+                LTERMS(d, p, q, xs, a);
             LSTEP(g0, m0, d);
             LSTEP(g1, m1, p);
             m1 = LADD(m1, q);
@@ -146,14 +167,16 @@ static inline __attribute__((always_inline)) void lanes_body(const blawk_winmom_
                  slots below s0 no longer hold the segment before; those above do,
                  so es stays right) */
         const size_t K = (size_t)A->K;
+        const double *const suf = A->suf, *const sufl = A->sufl;
         for (size_t i = s0; i + 1 < w; i++) {
-            sh0[i * LN] = A->suf[(i + 1) * K];
-            sl0[i * LN] = A->sufl[(i + 1) * K];
-            if (k2) {
-                sh1[i * LN] = A->suf[(i + 1) * K + 1];
-                sl1[i * LN] = A->sufl[(i + 1) * K + 1];
-            }
+            sh0[i * LN] = suf[(i + 1) * K];
+            sl0[i * LN] = sufl[(i + 1) * K];
         }
+        if (k2)
+            for (size_t i = s0; i + 1 < w; i++) {
+                sh1[i * LN] = suf[(i + 1) * K + 1];
+                sl1[i * LN] = sufl[(i + 1) * K + 1];
+            }
     }
 
     /* Then the prefix chain forward, each window evaluated as soon as its
@@ -177,7 +200,10 @@ static inline __attribute__((always_inline)) void lanes_body(const blawk_winmom_
         const LV xp = LLOAD(xt + i * LN);
         LV d, p, q;
         if (k2) {
-            LTERMS(d, p, q, xp, a);
+            if (sqsafe)
+                LTERMS_FMA(d, p, q, xp, a);
+            else
+                LTERMS(d, p, q, xp, a);
             LSTEP(h0, l0, d);
             LSTEP(h1, l1, p);
             l1 = LADD(l1, q);
@@ -189,7 +215,9 @@ static inline __attribute__((always_inline)) void lanes_body(const blawk_winmom_
         xprev_p = xp;
         const LM cst = LAND(pe, LFROMBITS(es[i + 1]));
         LV S1, S1l;
-        LJOIN(S1, S1l, LLOAD(sh0 + i * LN), LLOAD(sl0 + i * LN), h0, l0);
+        LM fin1;
+        LJOIN(S1, S1l, fin1, LLOAD(sh0 + i * LN), LLOAD(sl0 + i * LN), h0, l0);
+        (void)fin1;
         LV res;
         if (kind == BLAWK_WIN_SUM) {
             res = LADD(S1, S1l);
@@ -197,7 +225,8 @@ static inline __attribute__((always_inline)) void lanes_body(const blawk_winmom_
             res = LSEL(cst, xp, LDIV(LADD(S1, S1l), n));
         } else {
             LV S2, S2l;
-            LJOIN(S2, S2l, LLOAD(sh1 + i * LN), LLOAD(sl1 + i * LN), h1, l1);
+            LM fin; /* S2 is finite (not centred_m2's big) */
+            LJOIN(S2, S2l, fin, LLOAD(sh1 + i * LN), LLOAD(sl1 + i * LN), h1, l1);
             /* centred_m2 */
             const LV qq = LMUL(S1, inv_n);
             const LV c = LMUL(c42, qq);
@@ -211,10 +240,10 @@ static inline __attribute__((always_inline)) void lanes_body(const blawk_winmom_
             const LV t = LSUB(LSUB(LSUB(S2, LMUL(n, LMUL(mm, mm))), LMUL(m2, r1)), LMUL(m2, r2));
             const LV exact =
                 LADD(t, LSUB(LSUB(S2l, LMUL(m2, S1l)), LMUL(LMUL(rr, rr), inv_n)));
-            const LM fin = LLE(LABS(S2), dmax); /* !big */
             LV M2 = LSEL(fin, exact, LSUB(S2, LMUL(S1, qq)));
-            M2 = LSEL(cst, zero, M2);
-            M2 = LSEL(LLT(M2, zero), zero, M2);
+            /* 0 for a constant window, and for a negative M2 (one select: a
+             * constant window's M2 is 0 either way) */
+            M2 = LSEL(LOR(cst, LLT(M2, zero)), zero, M2);
             if (kind == BLAWK_WIN_VAR) {
                 res = LDIV(M2, nd);
             } else if (kind == BLAWK_WIN_STD) {
@@ -240,24 +269,30 @@ static inline __attribute__((always_inline)) void lanes_body(const blawk_winmom_
     /* the results to their rows (transposed back), those before row ndst;
      * a mid-segment lane 0's from its slot s0 on, one by one */
     const size_t ndst = A->ndst;
+    double *const dst = A->dst;
     if (s0)
         for (size_t i = s0; i < w && i - s0 < ndst; i++)
-            A->dst[i - s0] = out[i * LN];
+            dst[i - s0] = out[i * LN];
+    const size_t lfirst = s0 ? 1 : 0;
     for (size_t i0 = 0; i0 < w && ndst; i0 += LN) {
         const size_t k = w - i0 < LN ? w - i0 : LN;
         LV r[LN];
         for (size_t j = 0; j < LN; j++)
             r[j] = j < k ? LLOAD(out + (i0 + j) * LN) : zero;
         LTRANSPOSE(r);
-        for (size_t l = s0 ? 1 : 0; l < nl; l++) {
+        /* unrolled, so that r stays in registers */
+#pragma GCC unroll 8
+        for (size_t l = 0; l < LN; l++) {
+            if (l < lfirst || l >= nl)
+                continue;
             const size_t row = l * w + i0 - s0;
             if (row >= ndst)
-                break;
+                continue;
             const size_t kk = ndst - row < k ? ndst - row : k;
             if (kk == LN)
-                LSTORE(A->dst + row, r[l]);
+                LSTORE(dst + row, r[l]);
             else
-                LMASKSTORE(A->dst + row, r[l], kk);
+                LMASKSTORE(dst + row, r[l], kk);
         }
     }
 
@@ -265,11 +300,28 @@ static inline __attribute__((always_inline)) void lanes_body(const blawk_winmom_
 
 void LANES_NAME(const blawk_winmom_lanes_args *A)
 {
+    /* sum and mean square nothing */
+    const int sq = A->sqsafe != 0;
     switch (A->kind) {
-    case BLAWK_WIN_SUM: lanes_body(A, BLAWK_WIN_SUM); break;
-    case BLAWK_WIN_MEAN: lanes_body(A, BLAWK_WIN_MEAN); break;
-    case BLAWK_WIN_VAR: lanes_body(A, BLAWK_WIN_VAR); break;
-    case BLAWK_WIN_STD: lanes_body(A, BLAWK_WIN_STD); break;
-    default: lanes_body(A, BLAWK_WIN_ZSCORE); break;
+    case BLAWK_WIN_SUM: lanes_body(A, BLAWK_WIN_SUM, 0); break;
+    case BLAWK_WIN_MEAN: lanes_body(A, BLAWK_WIN_MEAN, 0); break;
+    case BLAWK_WIN_VAR:
+        if (sq)
+            lanes_body(A, BLAWK_WIN_VAR, 1);
+        else
+            lanes_body(A, BLAWK_WIN_VAR, 0);
+        break;
+    case BLAWK_WIN_STD:
+        if (sq)
+            lanes_body(A, BLAWK_WIN_STD, 1);
+        else
+            lanes_body(A, BLAWK_WIN_STD, 0);
+        break;
+    default:
+        if (sq)
+            lanes_body(A, BLAWK_WIN_ZSCORE, 1);
+        else
+            lanes_body(A, BLAWK_WIN_ZSCORE, 0);
+        break;
     }
 }

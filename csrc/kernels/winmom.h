@@ -67,6 +67,9 @@ typedef struct blawk_winmom_lanes_args {
                                   and results garbage, never written to dst */
     int kind;                  /* BLAWK_WIN_SUM .. BLAWK_WIN_ZSCORE */
     int anchored;
+    int sqsafe;                /* every value the lanes square (the rows, prev, a0) is
+                                  0 or 2^-400 <= |x| <= 2^500 (BLAWK_WINMOM_SQSAFE):
+                                  the error of d*d is one fused multiply-subtract */
     double n, inv_n, nd;       /* the count, 1/n, n - ddof (as blawk_winmom_eval_args) */
     const double *x;           /* the group's rows: lane l's slot i at x[l*w + i - s0]
                                   (lanes l >= 1; lane 0 too when s0 == 0) */
@@ -94,6 +97,9 @@ typedef struct blawk_winmom_lanes_args {
                                   the group (r = l*w + i - s0) to dst[r], for r < ndst
                                   (a NaN as the canonical quiet NaN) */
     size_t ndst;
+    uintptr_t pf;              /* a hint: the address of npf 64-byte lines to prefetch
+                                  while the chains run (0: none) */
+    size_t npf;
     double *last;              /* out: the prefix sums through the group's last row
                                   (slot rows - (nl-1)*w - 1), 4 x lanes:
                                   lane l's hi and lo of d, of d^2 at l, lanes + l,
@@ -107,12 +113,21 @@ typedef void (*blawk_winmom_lanes_fn)(const blawk_winmom_lanes_args *a);
 void blawk_winmom_lanes_avx2(const blawk_winmom_lanes_args *a);
 void blawk_winmom_lanes_avx512(const blawk_winmom_lanes_args *a);
 
-/* 1 when every x[0..n) is finite (no NaN, no inf), else 0 */
-typedef int (*blawk_winmom_all_finite_fn)(const double *x, size_t n);
+/* What x[0..n) holds: 0 when a value is not finite (NaN, inf); else
+ * BLAWK_WINMOM_FINITE, and, when range is nonzero (only then is it looked
+ * at), | BLAWK_WINMOM_SQSAFE when every value is 0 or
+ * 2^-400 <= |x| <= 2^500.  For such x and a, d = x - a is 0 or 2^-452 <= |d| <=
+ * 2^501, where Dekker's error of d*d (winmom_impl.h's terms, exact when its
+ * split and its products neither overflow nor underflow) is the exact error of
+ * the rounded square, so one fused multiply-subtract, fma(d, d, -d*d), gives
+ * the same bits (the lanes use it; exact zeros are +0 both ways). */
+#define BLAWK_WINMOM_FINITE 1
+#define BLAWK_WINMOM_SQSAFE 2
+typedef int (*blawk_winmom_classify_fn)(const double *x, size_t n, int range);
 
-int blawk_winmom_all_finite_scalar(const double *x, size_t n);
-int blawk_winmom_all_finite_avx2(const double *x, size_t n);
-int blawk_winmom_all_finite_avx512(const double *x, size_t n);
+int blawk_winmom_classify_scalar(const double *x, size_t n, int range);
+int blawk_winmom_classify_avx2(const double *x, size_t n, int range);
+int blawk_winmom_classify_avx512(const double *x, size_t n, int range);
 void blawk_winmom_terms_scalar(double *d, double *d2, double *q, const double *x, size_t n,
                                double a, int k2);
 void blawk_winmom_terms_avx2(double *d, double *d2, double *q, const double *x, size_t n,

@@ -24,6 +24,10 @@
 #define LLE(a, b) _mm256_cmp_pd(a, b, _CMP_LE_OQ)
 #define LUNORD(a, b) _mm256_cmp_pd(a, b, _CMP_UNORD_Q)
 #define LABS(v) _mm256_andnot_pd(_mm256_set1_pd(-0.0), v)
+#define LFINITE(v) _mm256_cmp_pd(LABS(v), _mm256_set1_pd(DBL_MAX), _CMP_LE_OQ)
+#define LMASKZ_ADD(m, a, b) _mm256_and_pd(m, _mm256_add_pd(a, b))
+#define LOR(m, n) _mm256_or_pd(m, n)
+#define LFMSUB _mm256_fmsub_pd
 #define LSEL(m, y, n) _mm256_blendv_pd(n, y, m)
 #define LAND(m, n) _mm256_and_pd(m, n)
 #define LALL _mm256_castsi256_pd(_mm256_set1_epi64x(-1))

@@ -25,6 +25,11 @@
 #define LLE(a, b) _mm512_cmp_pd_mask(a, b, _CMP_LE_OQ)
 #define LUNORD(a, b) _mm512_cmp_pd_mask(a, b, _CMP_UNORD_Q)
 #define LABS(v) _mm512_abs_pd(v)
+/* not NaN (0x01, 0x80), +inf (0x08), -inf (0x10) */
+#define LFINITE(v) ((__mmask8)~_mm512_fpclass_pd_mask(v, 0x99))
+#define LMASKZ_ADD(m, a, b) _mm512_maskz_add_pd(m, a, b)
+#define LOR(m, n) ((__mmask8)((m) | (n)))
+#define LFMSUB _mm512_fmsub_pd
 #define LSEL(m, y, n) _mm512_mask_blend_pd(m, n, y)
 #define LAND(m, n) ((__mmask8)((m) & (n)))
 #define LALL ((__mmask8)0xff)

@@ -935,6 +935,41 @@ def test_lanes_fused_eval_extremes(isa, kind: str) -> None:
                     (window, past, piece)
 
 
+def square_range_column(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Pieces just inside and outside the range where the lanes take the error
+    of a square by one fused operation (0 or 2^-400 <= |x| <= 2^500; Dekker's
+    otherwise), and a clean piece whose ring still holds tiny values."""
+    u = lambda k: (1 + rng.random(k)) * np.where(rng.random(k) < 0.5, -1.0, 1.0)  # noqa: E731
+    x = 100 + np.cumsum(rng.standard_normal(n))
+    x[1100:2100] = 2.0**-400 * u(1000)  # inside, at the bottom
+    x[1500:1520] = 2.0**-400  # a constant stretch there
+    x[1700:1710] = 0.0
+    x[2300:3300] = 2.0**499 * u(1000)  # inside, at the top
+    x[3500:4500] = 1e-160 * u(1000)  # below: the squares are subnormal
+    x[4700:5000] = 1e-160 * u(300)  # the ring of the piece at 5000 ...
+    x[5000:5300] = 0.0  # ... whose rows are in range, its anchor 0
+    x[5600:6000] = 2.0**-401 * u(400)  # just below the bottom
+    x[6300:6400] = 2.0**501 * u(100)  # just above the top
+    x[7000:7300] = 2.0**-400 + 2.0**-452 * rng.integers(0, 4, 300)  # differences of one ulp
+    return x
+
+
+@pytest.mark.parametrize("kind", ["var", "std", "zscore"])
+def test_lanes_square_error_range(isa, kind: str) -> None:
+    """The lanes' fused error of a square (where every value they square, the
+    ring's and the anchor's included, is in range) and Dekker's (elsewhere)
+    give the bits of row by row, at both ends of the range and just outside."""
+    rng = np.random.default_rng(78)
+    x = square_range_column(rng, 8192)
+    for window in (8, 20, 33, 100, 129, 250, 256):
+        for past in (False, True):
+            rows, rok = run(kind, x, None, window, window, 1, past_only=past, piece=7)
+            for piece in (1024, 1000, 999):
+                got, gok = run(kind, x, None, window, window, 1, past_only=past, piece=piece)
+                assert same_bits(got, rows) and np.array_equal(gok, rok), \
+                    (window, past, piece)
+
+
 @pytest.mark.parametrize("kind", FAST_KINDS)
 def test_lanes_partial_last_segment(isa, kind: str) -> None:
     """A group's last lane may hold the piece's last segment while it stops

@@ -267,7 +267,7 @@ def null_count(const uint64_t[::1] valid, size_t n):
 cdef const blawk_kernels *_table(str isa) except NULL:
     """An ISA's kernel table; "<isa>_nt": its table with non-temporal stores."""
     cdef bint nt = isa.endswith("_nt")
-    cdef int i = _isa_index(isa[:-3] if nt else isa)
+    cdef int i = _isa_index(isa[:len(isa) - 3] if nt else isa)
     if not blawk_isa_available(<blawk_isa>i):
         raise RuntimeError(f"ISA {isa!r} is not available on this CPU")
     return blawk_kernels_nt_for(i) if nt else blawk_kernels_for(i)

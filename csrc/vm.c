@@ -626,6 +626,69 @@ void blawk_vm_set_stream_min(size_t bytes)
     stream_min_set = 1;
 }
 
+/* ------------------------------------------------------- thread budget */
+
+/*
+ * Starting and joining a worker costs ~30-45 us here (pthread_create + join
+ * on a 2-vCPU VM), and a memory-bound pass gains little from a second thread
+ * (see docs/planner.md), so threads are used only when the estimated work
+ * per thread is worth that.  The estimate: nanoseconds per element of each
+ * instruction at one thread, measured on 1e6 elements (AVX-512), plus a
+ * memory stream per input and output column.  It only decides the thread
+ * count, never the bits of a result.
+ */
+static double instr_ns(const blawk_instr *in)
+{
+    switch (in->op) {
+    case BLAWK_OP_SQRT: case BLAWK_OP_DIV: case BLAWK_OP_DIV_S: case BLAWK_OP_RDIV_S:
+    case BLAWK_OP_SUBDIV_S: case BLAWK_OP_MOD: case BLAWK_OP_MOD_S: case BLAWK_OP_RMOD_S:
+        return 0.1;
+    case BLAWK_OP_LOG: case BLAWK_OP_EXP: case BLAWK_OP_LOG1P: case BLAWK_OP_EXPM1:
+    case BLAWK_OP_LOG10: case BLAWK_OP_LOG2: case BLAWK_OP_DLOG1:
+        return 0.3;
+    case BLAWK_OP_POW: case BLAWK_OP_POW_S: case BLAWK_OP_RPOW_S:
+        return 1.0;
+    case BLAWK_OP_WINDOW:
+        switch (in->kind) {
+        case BLAWK_WIN_SUM: case BLAWK_WIN_MEAN: case BLAWK_WIN_COUNT: return 0.9;
+        case BLAWK_WIN_VAR: case BLAWK_WIN_STD: case BLAWK_WIN_ZSCORE: return 2.0;
+        case BLAWK_WIN_MIN: case BLAWK_WIN_MAX: return 3.0;
+        case BLAWK_WIN_MEDIAN: return 30.0;
+        default: return 15.0; /* skew, kurt */
+        }
+    case BLAWK_OP_SCAN:
+        return 0.5;
+    case BLAWK_OP_REDUCE:
+        switch (in->kind) {
+        case BLAWK_RED_MEDIAN: case BLAWK_RED_QUANTILE: return 8.0;
+        case BLAWK_RED_VAR: case BLAWK_RED_STD: case BLAWK_RED_SKEW: case BLAWK_RED_KURT:
+        case BLAWK_RED_COV: case BLAWK_RED_COR: case BLAWK_RED_WSUM: case BLAWK_RED_WAVG:
+            return 0.08;
+        default: return 0.03;
+        }
+    default:
+        return 0.03; /* the other maps and lags */
+    }
+}
+
+#define STREAM_NS 0.075 /* one column read or written from memory, per element */
+
+static _Atomic double thread_min_ns = 100e3;
+static _Thread_local int last_threads = 1;
+
+double blawk_vm_thread_min_ns(void) { return thread_min_ns; }
+void blawk_vm_set_thread_min_ns(double ns) { thread_min_ns = ns > 0 ? ns : 0; }
+int blawk_vm_last_threads(void) { return last_threads; }
+
+/* Estimated single-thread time of `p` over n elements, in nanoseconds. */
+static double program_ns(const blawk_program *p, size_t n)
+{
+    double per = STREAM_NS * (double)(p->n_inputs + p->n_outputs);
+    for (uint32_t k = 0; k < p->n_code; k++)
+        per += instr_ns(&p->code[k]);
+    return per * (double)n;
+}
+
 /* ------------------------------------------------------------ the run */
 
 /* Shared, read-only while the blocks run. */
@@ -882,6 +945,7 @@ blawk_status blawk_vm_run(const blawk_program *p, const blawk_col *inputs, blawk
 blawk_status blawk_vm_exec(const blawk_program *p, const blawk_col *inputs, blawk_col *outputs,
                            size_t n, const blawk_run_opts *opts)
 {
+    last_threads = 1;
     blawk_status st = blawk_program_check(p);
     if (st != BLAWK_OK)
         return st;
@@ -981,7 +1045,8 @@ blawk_status blawk_vm_exec(const blawk_program *p, const blawk_col *inputs, blaw
     /* Threads only where each gets enough blocks to be worth its start-up. */
     if (opts && opts->threads > 1 && !sequential) {
         nthreads = opts->threads > 64 ? 64 : opts->threads;
-        while (nthreads > 1 && n_blocks < (size_t)nthreads * 16)
+        const double work = program_ns(p, n), min_ns = thread_min_ns;
+        while (nthreads > 1 && (n_blocks < (size_t)nthreads || work < min_ns * nthreads))
             nthreads--;
         /* a warm-up longer than half a thread's share is not worth it */
         const size_t warm = (chain + BLAWK_BLOCK - 1) / BLAWK_BLOCK;
@@ -1146,5 +1211,7 @@ done:
     blawk_free(flags);
     blawk_free(maxlag);
     blawk_free(lagged);
+    if (st == BLAWK_OK)
+        last_threads = nthreads;
     return st;
 }

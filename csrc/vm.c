@@ -349,13 +349,11 @@ static void run_map(const blawk_kernels *k, const blawk_instr *in, reg *d, const
     }
 }
 
-static inline int bit(const uint64_t *m, size_t i) { return m == NULL || ((m[i >> 6] >> (i & 63)) & 1); }
-static inline int truth(double x) { return x != 0.0 && x == x; }
 
 /* Ops that decide validity themselves: null tests, fill, NaN -> null,
- * coalesce, where.  c: the third register (WHERE). */
-static void run_nullop(const blawk_instr *in, reg *d, const reg *a, const reg *b, const reg *c,
-                       size_t nb, double imm)
+ * coalesce, where (select.h's kernels).  c: the third register (WHERE). */
+static void run_nullop(const blawk_select_kernels *sk, const blawk_instr *in, reg *d,
+                       const reg *a, const reg *b, const reg *c, size_t nb, double imm)
 {
     const size_t nw = (nb + 63) >> 6;
     uint64_t *om = d->bits;
@@ -363,39 +361,21 @@ static void run_nullop(const blawk_instr *in, reg *d, const reg *a, const reg *b
     switch (in->op) {
     case BLAWK_OP_ISNULL:
     case BLAWK_OP_ISVALID:
-        for (size_t i = 0; i < nb; i++)
-            d->v[i] = (bit(a->m, i) ^ (in->op == BLAWK_OP_ISNULL)) ? 1.0 : 0.0;
+        sk->test(d->v, a->m, in->op == BLAWK_OP_ISNULL, nb);
         all_valid = 1;
         break;
     case BLAWK_OP_FILL_S:
-        for (size_t i = 0; i < nb; i++)
-            d->v[i] = bit(a->m, i) ? a->v[i] : imm;
+        sk->fill(d->v, a->v, a->m, imm, nb);
         all_valid = 1;
         break;
     case BLAWK_OP_NAN2NULL:
-        for (size_t w = 0; w < nw; w++)
-            om[w] = a->m ? a->m[w] : ~UINT64_C(0);
-        for (size_t i = 0; i < nb; i++) {
-            d->v[i] = a->v[i];
-            if (a->v[i] != a->v[i])
-                om[i >> 6] &= ~(UINT64_C(1) << (i & 63));
-        }
+        sk->nan2null(d->v, om, a->v, a->m, nb);
         break;
     case BLAWK_OP_COALESCE:
-        for (size_t w = 0; w < nw; w++)
-            om[w] = (a->m ? a->m[w] : ~UINT64_C(0)) | (b->m ? b->m[w] : ~UINT64_C(0));
-        for (size_t i = 0; i < nb; i++)
-            d->v[i] = bit(a->m, i) ? a->v[i] : b->v[i];
+        sk->coalesce(d->v, om, a->v, a->m, b->v, b->m, nb);
         break;
     default: /* WHERE */
-        for (size_t w = 0; w < nw; w++)
-            om[w] = 0;
-        for (size_t i = 0; i < nb; i++) {
-            const int t = truth(a->v[i]);
-            d->v[i] = t ? b->v[i] : c->v[i];
-            if (bit(a->m, i) && (t ? bit(b->m, i) : bit(c->m, i)))
-                om[i >> 6] |= UINT64_C(1) << (i & 63);
-        }
+        sk->where(d->v, om, a->v, a->m, b->v, b->m, c->v, c->m, nb);
         break;
     }
     if (all_valid || (d->kind == REG_OUTPUT && !d->keep_bits)) {
@@ -890,7 +870,7 @@ static blawk_status run_block(worker *w, size_t blk, int warm)
             double imm = in->imm;
             if (uses_sreg(in))
                 imm = ctx->scalars[in->b];
-            run_nullop(in, d, a, is_binary(in->op) ? &w->regs[in->b] : NULL,
+            run_nullop(ctx->k->select, in, d, a, is_binary(in->op) ? &w->regs[in->b] : NULL,
                        in->op == BLAWK_OP_WHERE ? &w->regs[in->arg] : NULL, nb, imm);
         } else {
             double imm = in->imm, imm2 = 0.0;

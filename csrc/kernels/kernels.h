@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "select.h"
+
 typedef void (*blawk_unary_fn)(double *out, const double *a, size_t n);
 typedef void (*blawk_binary_fn)(double *out, const double *a, const double *b, size_t n);
 typedef void (*blawk_scalar_fn)(double *out, const double *a, double s, size_t n);
@@ -50,6 +52,8 @@ typedef struct blawk_kernels {
     /* orders the non-temporal stores of an _nt table's kernels before any
      * later access (a no-op in tables that make none) */
     void (*stream_fence)(void);
+    /* where, coalesce, fill, null tests, NaN -> null (select.h) */
+    const blawk_select_kernels *select;
 } blawk_kernels;
 
 /* Defined in arith_<isa>.c + vmath_<isa>.c, assembled in dispatch.c. */

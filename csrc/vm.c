@@ -329,13 +329,13 @@ static void run_map(const blawk_kernels *k, const blawk_instr *in, reg *d, const
     case BLAWK_OP_ROUND_S: k->round_s(d->v, a->v, imm, nb); break;
     case BLAWK_OP_LT: case BLAWK_OP_LE: case BLAWK_OP_GT: case BLAWK_OP_GE:
     case BLAWK_OP_EQ: case BLAWK_OP_NE:
-        blawk_k_compare(in->op - BLAWK_OP_LT, d->v, a->v, b->v, nb);
+        k->logic->compare(in->op - BLAWK_OP_LT, d->v, a->v, b->v, nb);
         break;
     case BLAWK_OP_LT_S: case BLAWK_OP_LE_S: case BLAWK_OP_GT_S: case BLAWK_OP_GE_S:
     case BLAWK_OP_EQ_S: case BLAWK_OP_NE_S:
-        blawk_k_compare_s(in->op - BLAWK_OP_LT_S, d->v, a->v, imm, nb);
+        k->logic->compare_s(in->op - BLAWK_OP_LT_S, d->v, a->v, imm, nb);
         break;
-    case BLAWK_OP_NOT: blawk_k_not(d->v, a->v, nb); break;
+    case BLAWK_OP_NOT: k->logic->not_(d->v, a->v, nb); break;
     default: break;
     }
     if (d->kind == REG_OUTPUT && !d->keep_bits) {
@@ -351,8 +351,8 @@ static void run_map(const blawk_kernels *k, const blawk_instr *in, reg *d, const
 
 
 /* Ops that decide validity themselves: null tests, fill, NaN -> null,
- * coalesce, where (select.h's kernels).  c: the third register (WHERE). */
-static void run_nullop(const blawk_select_kernels *sk, const blawk_instr *in, reg *d,
+ * coalesce, where (logic.h).  c: the third register (WHERE). */
+static void run_nullop(const blawk_logic_kernels *sk, const blawk_instr *in, reg *d,
                        const reg *a, const reg *b, const reg *c, size_t nb, double imm)
 {
     const size_t nw = (nb + 63) >> 6;
@@ -870,7 +870,7 @@ static blawk_status run_block(worker *w, size_t blk, int warm)
             double imm = in->imm;
             if (uses_sreg(in))
                 imm = ctx->scalars[in->b];
-            run_nullop(ctx->k->select, in, d, a, is_binary(in->op) ? &w->regs[in->b] : NULL,
+            run_nullop(ctx->k->logic, in, d, a, is_binary(in->op) ? &w->regs[in->b] : NULL,
                        in->op == BLAWK_OP_WHERE ? &w->regs[in->arg] : NULL, nb, imm);
         } else {
             double imm = in->imm, imm2 = 0.0;

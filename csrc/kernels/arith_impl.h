@@ -189,5 +189,5 @@ const blawk_kernels K(blawk_kernels) = {
     .rmod_s = blawk_k_rmod_s, .min_s = blawk_k_min_s, .max_s = blawk_k_max_s,
     .round_s = blawk_k_round_s,
     .stream_fence = K(k_stream_fence),
-    .select = &KP(blawk_select),
+    .logic = &KP(blawk_logic),
 };

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "select.h"
+#include "logic.h"
 
 typedef void (*blawk_unary_fn)(double *out, const double *a, size_t n);
 typedef void (*blawk_binary_fn)(double *out, const double *a, const double *b, size_t n);
@@ -52,8 +52,8 @@ typedef struct blawk_kernels {
     /* orders the non-temporal stores of an _nt table's kernels before any
      * later access (a no-op in tables that make none) */
     void (*stream_fence)(void);
-    /* where, coalesce, fill, null tests, NaN -> null (select.h) */
-    const blawk_select_kernels *select;
+    /* comparisons, not, where, coalesce, fill, null tests, NaN -> null (logic.h) */
+    const blawk_logic_kernels *logic;
 } blawk_kernels;
 
 /* Defined in arith_<isa>.c + vmath_<isa>.c, assembled in dispatch.c. */

@@ -1,4 +1,4 @@
-"""where, coalesce, fill, null?/valid?, nan->null (select.h): every ISA, every
+"""where, coalesce, fill, null?/valid?, nan->null (logic.h): every ISA, every
 length and validity pattern, against plain numpy definitions, bit for bit
 (they only move values: NaN payloads and -0.0 must come through untouched)."""
 
@@ -94,3 +94,27 @@ def test_where_program_in_place(isa: str) -> None:
     got = np.unpackbits(bits.view(np.uint8), bitorder="little")[:n].astype(bool)
     assert np.array_equal(got, wvalid)
     assert same_bits(buf[wvalid], want[wvalid])
+
+
+CMPS = {">": np.greater, "<": np.less, ">=": np.greater_equal, "<=": np.less_equal,
+        "=": np.equal, "!=": np.not_equal}
+
+
+@pytest.mark.parametrize("n", EDGE_LENGTHS)
+def test_comparisons_and_not(isa: str, n: int) -> None:
+    """Every comparison (column with column, with a scalar either side) and
+    `not` against numpy, specials included (NaN compares false except !=;
+    -0.0 == 0.0), on every ISA and length."""
+    rng = np.random.default_rng(n + 1)
+    sp = np.concatenate([ieee_specials(), [0.0, -0.0, 1.0, 2.0]])
+    a, b = rng.choice(sp, n), rng.choice(sp, n)
+    ok = random_validity(rng, n, "mixed")
+    ca, cb = column(a, ok), blawk.Column(b)
+    v = np.ones(n, bool) if ok is None else ok
+    with np.errstate(all="ignore"):
+        for name, f in CMPS.items():
+            check(op(name, ca, cb), f(a, b).astype(float), v)
+            for s in (0.0, -0.0, np.nan, np.inf, 1.0):
+                check(op(name, ca, s), f(a, s).astype(float), v)
+                check(op(name, s, ca), f(s, a).astype(float), v)
+    check(op("not", ca), (~truth(a)).astype(float), v)

@@ -1,10 +1,10 @@
-/* select_impl.h -- the body of select.h's kernels; a select_<isa>.c defines
- * SEL_NAME(f) (a static name per kernel) and SEL_TABLE (the table's name) and
+/* logic_impl.h -- the body of logic.h's kernels; a logic_<isa>.c defines
+ * LOGIC_NAME(f) (a static name per kernel) and LOGIC_TABLE (the table's name) and
  * includes it, compiled with that ISA's flags and auto-vectorisation (see
  * CMakeLists.txt). */
 #include <string.h>
 
-#include "select.h"
+#include "logic.h"
 
 #define ALL ~UINT64_C(0)
 
@@ -19,7 +19,45 @@ static inline uint64_t truth_word(const double *c, size_t len)
 
 static inline size_t lanes(size_t n, size_t w) { return n - w * 64 < 64 ? n - w * 64 : 64; }
 
-static void SEL_NAME(where)(double *d, uint64_t *dm, const double *c, const uint64_t *cm,
+#define CMP_LOOP(expr)                                                          \
+    for (size_t i = 0; i < n; i++) {                                            \
+        const double x = a[i], y = B;                                           \
+        d[i] = (expr) ? 1.0 : 0.0;                                              \
+    }
+
+#define ALL_CMPS                                                                \
+    switch (cmp) {                                                              \
+    case 0: CMP_LOOP(x < y) break;                                              \
+    case 1: CMP_LOOP(x <= y) break;                                             \
+    case 2: CMP_LOOP(x > y) break;                                              \
+    case 3: CMP_LOOP(x >= y) break;                                             \
+    case 4: CMP_LOOP(x == y) break;                                             \
+    default: CMP_LOOP(x != y) break;                                            \
+    }
+
+static void LOGIC_NAME(compare)(int cmp, double *d, const double *a, const double *b, size_t n)
+{
+#define B b[i]
+    ALL_CMPS
+#undef B
+}
+
+static void LOGIC_NAME(compare_s)(int cmp, double *d, const double *a, double s, size_t n)
+{
+#define B s
+    ALL_CMPS
+#undef B
+}
+
+static void LOGIC_NAME(not_)(double *d, const double *a, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const double x = a[i];
+        d[i] = ((x != 0.0) & (x == x)) ? 0.0 : 1.0;
+    }
+}
+
+static void LOGIC_NAME(where)(double *d, uint64_t *dm, const double *c, const uint64_t *cm,
                             const double *a, const uint64_t *am, const double *b,
                             const uint64_t *bm, size_t n)
 {
@@ -40,7 +78,7 @@ static void SEL_NAME(where)(double *d, uint64_t *dm, const double *c, const uint
     }
 }
 
-static void SEL_NAME(coalesce)(double *d, uint64_t *dm, const double *a, const uint64_t *am,
+static void LOGIC_NAME(coalesce)(double *d, uint64_t *dm, const double *a, const uint64_t *am,
                                const double *b, const uint64_t *bm, size_t n)
 {
     const size_t nw = (n + 63) >> 6;
@@ -64,7 +102,7 @@ static void SEL_NAME(coalesce)(double *d, uint64_t *dm, const double *a, const u
     }
 }
 
-static void SEL_NAME(fill)(double *d, const double *a, const uint64_t *am, double v, size_t n)
+static void LOGIC_NAME(fill)(double *d, const double *a, const uint64_t *am, double v, size_t n)
 {
     if (!am) {
         if (d != a)
@@ -84,7 +122,7 @@ static void SEL_NAME(fill)(double *d, const double *a, const uint64_t *am, doubl
     }
 }
 
-static void SEL_NAME(test)(double *d, const uint64_t *am, int null, size_t n)
+static void LOGIC_NAME(test)(double *d, const uint64_t *am, int null, size_t n)
 {
     const size_t nw = (n + 63) >> 6;
     for (size_t w = 0; w < nw; w++) {
@@ -96,7 +134,7 @@ static void SEL_NAME(test)(double *d, const uint64_t *am, int null, size_t n)
     }
 }
 
-static void SEL_NAME(nan2null)(double *d, uint64_t *dm, const double *a, const uint64_t *am,
+static void LOGIC_NAME(nan2null)(double *d, uint64_t *dm, const double *a, const uint64_t *am,
                                size_t n)
 {
     const size_t nw = (n + 63) >> 6;
@@ -112,7 +150,8 @@ static void SEL_NAME(nan2null)(double *d, uint64_t *dm, const double *a, const u
         memcpy(d, a, n * sizeof *d);
 }
 
-const blawk_select_kernels SEL_TABLE = {
-    .where = SEL_NAME(where), .coalesce = SEL_NAME(coalesce), .fill = SEL_NAME(fill),
-    .test = SEL_NAME(test), .nan2null = SEL_NAME(nan2null),
+const blawk_logic_kernels LOGIC_TABLE = {
+    .compare = LOGIC_NAME(compare), .compare_s = LOGIC_NAME(compare_s), .not_ = LOGIC_NAME(not_),
+    .where = LOGIC_NAME(where), .coalesce = LOGIC_NAME(coalesce), .fill = LOGIC_NAME(fill),
+    .test = LOGIC_NAME(test), .nan2null = LOGIC_NAME(nan2null),
 };

@@ -630,3 +630,45 @@ def test_thread_budget_default() -> None:
     finally:
         _core.set_thread_min_ns(old)
         blawk.set_threads(before)
+
+
+def test_thread_pool_concurrent_callers_and_fork() -> None:
+    """The VM's worker pool: Python threads computing at the same time (one
+    gets the pool, the others start threads of their own), more VM threads
+    than cores, and a forked child (which starts with an empty pool) all give
+    the one-thread bits."""
+    import os
+    import threading
+
+    c = blawk.col("x")
+    e = c.mstd(20) * 2.0 + c.log()
+    x = np.random.default_rng(8).uniform(1, 2, 40 * blawk.BLOCK_SIZE)
+    before = blawk.get_threads()
+    try:
+        blawk.set_threads(1)
+        want = blawk.compute(e, x=x)
+        for t in (2, 3, 5):
+            blawk.set_threads(t)
+            assert blawk.compute(e, x=x).equals(want)
+            assert _core.last_threads() == t
+        blawk.set_threads(2)
+        results: list[bool] = []
+
+        def work() -> None:
+            for _ in range(20):
+                results.append(blawk.compute(e, x=x).equals(want))
+
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        assert len(results) == 80 and all(results)
+        pid = os.fork()
+        if pid == 0:  # the child: exit 0 only if threaded results are right
+            ok = all(blawk.compute(e, x=x).equals(want) for _ in range(5))
+            os._exit(0 if ok and _core.last_threads() == 2 else 1)
+        _, status = os.waitpid(pid, 0)
+        assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    finally:
+        blawk.set_threads(before)

@@ -11,8 +11,19 @@ static inline double sign1(double x)
     const double pos = 1.0, neg = -1.0;
     return x > 0.0 ? pos : (x < 0.0 ? neg : x);
 }
-static inline double min1(double a, double b) { return a != a ? a : (b != b ? b : (a <= b ? a : b)); }
-static inline double max1(double a, double b) { return a != a ? a : (b != b ? b : (a >= b ? a : b)); }
+/* m = b < a ? b : a is x86's minpd(b, a): a when either is NaN or they are
+ * equal; only "b is NaN, a is not" needs b instead (the compiler emits one
+ * min and two compares instead of four compares) */
+static inline double min1(double a, double b)
+{
+    const double m = b < a ? b : a;
+    return (b != b) & (a == a) ? b : m;
+}
+static inline double max1(double a, double b)
+{
+    const double m = b > a ? b : a;
+    return (b != b) & (a == a) ? b : m;
+}
 
 void MATHX(sign)(double *out, const double *a, size_t n)
 {

@@ -1243,6 +1243,23 @@ WIN_INLINE void cnt_push(blawk_win_state *s, double v, int ok)
 static void count_block(blawk_win_state *s, double *out, uint64_t *out_valid, const double *x,
                         const uint64_t *xv, size_t n)
 {
+    if (xv == NULL && s->cnt == s->w) {
+        /* a full window of valid rows and no null coming: every count is w
+         * and the ring's flags stay 1 (its values are never read for count),
+         * so only the position moves */
+        if (out) {
+            const double w = (double)s->w;
+            for (size_t i = 0; i < n; i++)
+                out[i] = w;
+            for (size_t k = 0; k < (n + 63) / 64; k++)
+                out_valid[k] = ~UINT64_C(0);
+            if (n & 63)
+                out_valid[n >> 6] &= (UINT64_C(1) << (n & 63)) - 1;
+        }
+        s->t += (int64_t)n;
+        s->slot = (int64_t)(((uint64_t)s->slot + n) % (uint64_t)s->w);
+        return;
+    }
     uint64_t word = 0;
     for (size_t i = 0; i < n; i++) {
         if (out && s->past_only)

@@ -1081,3 +1081,25 @@ def test_lanes_first_lane_mid_segment_after_null_or_nan(isa, kind: str) -> None:
                         clean, _ = run(kind, x, None, window, 2, piece=piece)
                         assert np.isnan(got[hit]).all()
                         assert same_bits(got[~hit], clean[~hit]), (window, piece)
+
+
+@pytest.mark.parametrize("window", [1, 3, 20, 64, 1000])
+@pytest.mark.parametrize("past_only", [False, True])
+def test_count_full_window_fast_path(window: int, past_only: bool) -> None:
+    """Once a window is full of valid rows and a piece has no nulls, every
+    count is the window (the ring only moves): pieces of any size, runs of
+    valid pieces around a piece with nulls, against the definition."""
+    rng = np.random.default_rng(window)
+    n = 5000
+    valid = np.ones(n, bool)
+    valid[2100:2300] = rng.random(200) > 0.5  # nulls in the middle only
+    x = rng.standard_normal(n)
+    pv = np.concatenate([[0], np.cumsum(valid)])
+    i = np.arange(n)
+    hi = i if past_only else i + 1
+    want = pv[hi] - pv[np.maximum(hi - window, 0)]
+    for piece in (0, 1, 63, 64, 1000):
+        got, ok = run("count", x, valid, window, 1, past_only=past_only, piece=piece)
+        assert ok.all() and np.array_equal(got, want), piece
+        got, ok = run("count", x, None, window, 1, past_only=past_only, piece=piece)
+        assert ok.all() and np.array_equal(got, np.minimum(hi, window)), piece

@@ -298,10 +298,12 @@ def gen_expm1():
 
 def render_expm1(em):
     d = EXPM1_PDEG
-    h = [HEAD + " *\n * Constants of blawk's expm1 (csrc/kernels/vexpm1_*.c); see docs/vmath.md.\n */",
+    what = "Constants of blawk's expm1 (csrc/kernels/vexpm1_*.c); see docs/vmath.md."
+    h = [HEAD + f" *\n * {what}\n */",
          "#ifndef BLAWK_VEXPM1_CONSTS_H", "#define BLAWK_VEXPM1_CONSTS_H", "",
          "/* k = round(x/ln2) (via fma with SHIFT), r = x - k*LN2_HI - k*LN2_LO,",
-         f" * |r| <= {em['R'].hex()}; expm1(r) ~ r + r^2/2 + r^3*(C3 + C4 r + ... + C{d + 3} r^{d});",
+         f" * |r| <= {em['R'].hex()}; expm1(r) ~ r + r^2/2"
+         f" + r^3*(C3 + C4 r + ... + C{d + 3} r^{d});",
          f" * max relative error of the rounded P 2^{log2s(em['err'])}"
          " (mostly the rounding of C3 = 1/6). */",
          f"#define BLAWK_VEXPM1_INVLN2 {hexd(em['inv'])}  /* 1/ln2 */",

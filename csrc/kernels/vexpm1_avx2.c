@@ -57,10 +57,9 @@ static inline __m256d expm1_4v(__m256d x, __m256d *kd_out)
      * encoding's low bits are 1023 - min(k, 1022), in [1, 1081]. */
     __m256d u = _mm256_sub_pd(bc(BLAWK_VEXPM1_SHIFT + 1023.0), _mm256_min_pd(k, bc(1022.0)));
     __m256d t = _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_castpd_si256(u), 52));
-    __m256d mt = _mm256_sub_pd(_mm256_setzero_pd(), t);   /* exact: -t */
     __m256d chi = _mm256_sub_pd(one, t);
     __m256d bb = _mm256_sub_pd(chi, one);
-    __m256d clo = _mm256_add_pd(_mm256_sub_pd(one, _mm256_sub_pd(chi, bb)), _mm256_sub_pd(mt, bb));
+    __m256d clo = _mm256_sub_pd(_mm256_sub_pd(one, _mm256_sub_pd(chi, bb)), _mm256_add_pd(t, bb));
     __m256d hi = _mm256_add_pd(chi, s);
     __m256d err = _mm256_add_pd(_mm256_sub_pd(chi, hi), s);
     __m256d vlo = _mm256_add_pd(_mm256_add_pd(err, clo), lo);

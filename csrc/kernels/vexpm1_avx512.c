@@ -57,10 +57,9 @@ static inline __m512d expm1_8(__m512d x)
     /* c = 1 - 2^-min(k, 1022) = chi + clo (TwoSum) */
     __m512d t = _mm512_scalef_pd(one, _mm512_sub_pd(_mm512_setzero_pd(),
                                                     _mm512_min_pd(k, bc(1022.0))));
-    __m512d mt = _mm512_sub_pd(_mm512_setzero_pd(), t);   /* exact: -t */
     __m512d chi = _mm512_sub_pd(one, t);
     __m512d bb = _mm512_sub_pd(chi, one);
-    __m512d clo = _mm512_add_pd(_mm512_sub_pd(one, _mm512_sub_pd(chi, bb)), _mm512_sub_pd(mt, bb));
+    __m512d clo = _mm512_sub_pd(_mm512_sub_pd(one, _mm512_sub_pd(chi, bb)), _mm512_add_pd(t, bb));
     __m512d hi = _mm512_add_pd(chi, s);
     __m512d err = _mm512_add_pd(_mm512_sub_pd(chi, hi), s);
     __m512d vlo = _mm512_add_pd(_mm512_add_pd(err, clo), lo);

@@ -76,10 +76,9 @@ static inline double expm1_one(double x)
      * c, which cannot show in the result). */
     int ki = (int)k;
     double t = pow2i(-(ki < 1022 ? ki : 1022));
-    double mt = -t;
     double chi = 1.0 - t;
     double bb = chi - 1.0;
-    double clo = (1.0 - (chi - bb)) + (mt - bb);
+    double clo = (1.0 - (chi - bb)) - (t + bb);
     /* expm1(x) = 2^k * (c + s + lo); v = c + s + lo rounded once */
     double hi = chi + s;
     double err = (chi - hi) + s;                   /* exact: |chi| >= |s| or chi == 0 */

@@ -34,25 +34,23 @@ static inline __m256d expm1_4v(__m256d x, __m256d *kd_out)
     __m256d rh = _mm256_fnmadd_pd(k, bc(BLAWK_VEXPM1_LN2_HI), xc);
     __m256d r = _mm256_fnmadd_pd(k, bc(BLAWK_VEXPM1_LN2_LO), rh);
     __m256d rc = _mm256_fnmadd_pd(k, bc(BLAWK_VEXPM1_LN2_LO), _mm256_sub_pd(rh, r));
-    __m256d rcc = _mm256_fmadd_pd(rc, r, rc);
     __m256d r2 = _mm256_mul_pd(r, r);
     __m256d r2l = _mm256_fmsub_pd(r, r, r2);
     __m256d h = _mm256_mul_pd(bc(0.5), r2);
     __m256d hl = _mm256_mul_pd(bc(0.5), r2l);
     __m256d r3 = _mm256_mul_pd(r2, r);
-    __m256d a0 = _mm256_fmadd_pd(bc(BLAWK_VEXPM1_C4), r, bc(BLAWK_VEXPM1_C3));
-    __m256d a1 = _mm256_fmadd_pd(bc(BLAWK_VEXPM1_C6), r, bc(BLAWK_VEXPM1_C5));
-    __m256d a2 = _mm256_fmadd_pd(bc(BLAWK_VEXPM1_C8), r, bc(BLAWK_VEXPM1_C7));
-    __m256d a3 = _mm256_fmadd_pd(bc(BLAWK_VEXPM1_C10), r, bc(BLAWK_VEXPM1_C9));
-    __m256d a4 = _mm256_fmadd_pd(bc(BLAWK_VEXPM1_C12), r, bc(BLAWK_VEXPM1_C11));
-    __m256d p = _mm256_fmadd_pd(a4, r2, a3);
+    __m256d a0 = _mm256_fmadd_pd(bc(BLAWK_VEXPM1_C5), r, bc(BLAWK_VEXPM1_C4));
+    __m256d a1 = _mm256_fmadd_pd(bc(BLAWK_VEXPM1_C7), r, bc(BLAWK_VEXPM1_C6));
+    __m256d a2 = _mm256_fmadd_pd(bc(BLAWK_VEXPM1_C9), r, bc(BLAWK_VEXPM1_C8));
+    __m256d a3 = _mm256_fmadd_pd(bc(BLAWK_VEXPM1_C11), r, bc(BLAWK_VEXPM1_C10));
+    __m256d p = _mm256_fmadd_pd(bc(BLAWK_VEXPM1_C12), r2, a3);
     p = _mm256_fmadd_pd(p, r2, a2);
     p = _mm256_fmadd_pd(p, r2, a1);
     p = _mm256_fmadd_pd(p, r2, a0);
-    __m256d tail = _mm256_fmadd_pd(r3, p, _mm256_add_pd(hl, rcc));
+    p = _mm256_fmadd_pd(p, r, bc(BLAWK_VEXPM1_C3));
     __m256d s = _mm256_add_pd(r, h);
     __m256d e = _mm256_add_pd(_mm256_sub_pd(r, s), h);
-    __m256d lo = _mm256_add_pd(e, tail);
+    __m256d rcc = _mm256_fmadd_pd(rc, s, rc);
     /* t = 2^-min(k, 1022): u = SHIFT + 1023 - min(k, 1022) is exact and its
      * encoding's low bits are 1023 - min(k, 1022), in [1, 1081]. */
     __m256d u = _mm256_sub_pd(bc(BLAWK_VEXPM1_SHIFT + 1023.0), _mm256_min_pd(k, bc(1022.0)));
@@ -62,7 +60,8 @@ static inline __m256d expm1_4v(__m256d x, __m256d *kd_out)
     __m256d clo = _mm256_sub_pd(_mm256_sub_pd(one, _mm256_sub_pd(chi, bb)), _mm256_add_pd(t, bb));
     __m256d hi = _mm256_add_pd(chi, s);
     __m256d err = _mm256_add_pd(_mm256_sub_pd(chi, hi), s);
-    __m256d vlo = _mm256_add_pd(_mm256_add_pd(err, clo), lo);
+    __m256d q = _mm256_add_pd(_mm256_add_pd(_mm256_add_pd(hl, rcc), e), _mm256_add_pd(err, clo));
+    __m256d vlo = _mm256_fmadd_pd(r3, p, q);
     *kd_out = kd;
     return _mm256_add_pd(hi, vlo);
 }

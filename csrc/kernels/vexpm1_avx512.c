@@ -35,25 +35,23 @@ static inline __m512d expm1_8(__m512d x)
     __m512d rh = _mm512_fnmadd_pd(k, bc(BLAWK_VEXPM1_LN2_HI), xc);
     __m512d r = _mm512_fnmadd_pd(k, bc(BLAWK_VEXPM1_LN2_LO), rh);
     __m512d rc = _mm512_fnmadd_pd(k, bc(BLAWK_VEXPM1_LN2_LO), _mm512_sub_pd(rh, r));
-    __m512d rcc = _mm512_fmadd_pd(rc, r, rc);
     __m512d r2 = _mm512_mul_pd(r, r);
     __m512d r2l = _mm512_fmsub_pd(r, r, r2);
     __m512d h = _mm512_mul_pd(bc(0.5), r2);
     __m512d hl = _mm512_mul_pd(bc(0.5), r2l);
     __m512d r3 = _mm512_mul_pd(r2, r);
-    __m512d a0 = _mm512_fmadd_pd(bc(BLAWK_VEXPM1_C4), r, bc(BLAWK_VEXPM1_C3));
-    __m512d a1 = _mm512_fmadd_pd(bc(BLAWK_VEXPM1_C6), r, bc(BLAWK_VEXPM1_C5));
-    __m512d a2 = _mm512_fmadd_pd(bc(BLAWK_VEXPM1_C8), r, bc(BLAWK_VEXPM1_C7));
-    __m512d a3 = _mm512_fmadd_pd(bc(BLAWK_VEXPM1_C10), r, bc(BLAWK_VEXPM1_C9));
-    __m512d a4 = _mm512_fmadd_pd(bc(BLAWK_VEXPM1_C12), r, bc(BLAWK_VEXPM1_C11));
-    __m512d p = _mm512_fmadd_pd(a4, r2, a3);
+    __m512d a0 = _mm512_fmadd_pd(bc(BLAWK_VEXPM1_C5), r, bc(BLAWK_VEXPM1_C4));
+    __m512d a1 = _mm512_fmadd_pd(bc(BLAWK_VEXPM1_C7), r, bc(BLAWK_VEXPM1_C6));
+    __m512d a2 = _mm512_fmadd_pd(bc(BLAWK_VEXPM1_C9), r, bc(BLAWK_VEXPM1_C8));
+    __m512d a3 = _mm512_fmadd_pd(bc(BLAWK_VEXPM1_C11), r, bc(BLAWK_VEXPM1_C10));
+    __m512d p = _mm512_fmadd_pd(bc(BLAWK_VEXPM1_C12), r2, a3);
     p = _mm512_fmadd_pd(p, r2, a2);
     p = _mm512_fmadd_pd(p, r2, a1);
     p = _mm512_fmadd_pd(p, r2, a0);
-    __m512d tail = _mm512_fmadd_pd(r3, p, _mm512_add_pd(hl, rcc));
+    p = _mm512_fmadd_pd(p, r, bc(BLAWK_VEXPM1_C3));
     __m512d s = _mm512_add_pd(r, h);
     __m512d e = _mm512_add_pd(_mm512_sub_pd(r, s), h);
-    __m512d lo = _mm512_add_pd(e, tail);
+    __m512d rcc = _mm512_fmadd_pd(rc, s, rc);
     /* c = 1 - 2^-min(k, 1022) = chi + clo (TwoSum) */
     __m512d t = _mm512_scalef_pd(one, _mm512_sub_pd(_mm512_setzero_pd(),
                                                     _mm512_min_pd(k, bc(1022.0))));
@@ -62,7 +60,8 @@ static inline __m512d expm1_8(__m512d x)
     __m512d clo = _mm512_sub_pd(_mm512_sub_pd(one, _mm512_sub_pd(chi, bb)), _mm512_add_pd(t, bb));
     __m512d hi = _mm512_add_pd(chi, s);
     __m512d err = _mm512_add_pd(_mm512_sub_pd(chi, hi), s);
-    __m512d vlo = _mm512_add_pd(_mm512_add_pd(err, clo), lo);
+    __m512d q = _mm512_add_pd(_mm512_add_pd(_mm512_add_pd(hl, rcc), e), _mm512_add_pd(err, clo));
+    __m512d vlo = _mm512_fmadd_pd(r3, p, q);
     __m512d v = _mm512_add_pd(hi, vlo);
     __m512d res = _mm512_scalef_pd(v, k);                  /* exact, or inf */
     return _mm512_fixupimm_pd(res, x, _mm512_set1_epi64(EXPM1_FIXUP), 0);

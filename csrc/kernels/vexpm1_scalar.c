@@ -51,26 +51,25 @@ static inline double expm1_one(double x)
     double rh = fma(-k, BLAWK_VEXPM1_LN2_HI, xc);
     double r = fma(-k, BLAWK_VEXPM1_LN2_LO, rh);
     double rc = fma(-k, BLAWK_VEXPM1_LN2_LO, rh - r);
-    double rcc = fma(rc, r, rc);                   /* rc * e^r to first order */
-    /* expm1(r + rc) = s + lo: s = r + r^2/2 (Fast2Sum), lo the rest */
+    /* expm1(r + rc) = s + (e + hl + rcc + r^3 P(r)): s = r + r^2/2 rounded,
+     * e its error (Fast2Sum), r^2 = r2 + r2l exactly */
     double r2 = r * r;
-    double r2l = fma(r, r, -r2);                   /* r^2 = r2 + r2l */
+    double r2l = fma(r, r, -r2);
     double h = 0.5 * r2;
     double hl = 0.5 * r2l;
     double r3 = r2 * r;
-    double a0 = fma(BLAWK_VEXPM1_C4, r, BLAWK_VEXPM1_C3);
-    double a1 = fma(BLAWK_VEXPM1_C6, r, BLAWK_VEXPM1_C5);
-    double a2 = fma(BLAWK_VEXPM1_C8, r, BLAWK_VEXPM1_C7);
-    double a3 = fma(BLAWK_VEXPM1_C10, r, BLAWK_VEXPM1_C9);
-    double a4 = fma(BLAWK_VEXPM1_C12, r, BLAWK_VEXPM1_C11);
-    double p = fma(a4, r2, a3);
+    double a0 = fma(BLAWK_VEXPM1_C5, r, BLAWK_VEXPM1_C4);
+    double a1 = fma(BLAWK_VEXPM1_C7, r, BLAWK_VEXPM1_C6);
+    double a2 = fma(BLAWK_VEXPM1_C9, r, BLAWK_VEXPM1_C8);
+    double a3 = fma(BLAWK_VEXPM1_C11, r, BLAWK_VEXPM1_C10);
+    double p = fma(BLAWK_VEXPM1_C12, r2, a3);
     p = fma(p, r2, a2);
     p = fma(p, r2, a1);
     p = fma(p, r2, a0);
-    double tail = fma(r3, p, hl + rcc);
+    p = fma(p, r, BLAWK_VEXPM1_C3);                /* P(r) */
     double s = r + h;
     double e = (r - s) + h;                        /* exact: |r| >= |h| */
-    double lo = e + tail;
+    double rcc = fma(rc, s, rc);                   /* rc * e^r, to 2nd order */
     /* c = 1 - 2^-k = chi + clo exactly (TwoSum; clo != 0 only if |k| > 53).
      * 2^-k is taken as 2^-1022 for k = 1023, 1024 (a change of 2^-1022 in
      * c, which cannot show in the result). */
@@ -79,10 +78,13 @@ static inline double expm1_one(double x)
     double chi = 1.0 - t;
     double bb = chi - 1.0;
     double clo = (1.0 - (chi - bb)) - (t + bb);
-    /* expm1(x) = 2^k * (c + s + lo); v = c + s + lo rounded once */
+    /* expm1(x) = 2^k * (c + expm1(r + rc)); v = c + s + rest rounded once:
+     * chi + s = hi + err (Fast2Sum), the small terms summed first, then
+     * the polynomial term with one rounding, then hi */
     double hi = chi + s;
     double err = (chi - hi) + s;                   /* exact: |chi| >= |s| or chi == 0 */
-    double vlo = (err + clo) + lo;
+    double q = ((hl + rcc) + e) + (err + clo);
+    double vlo = fma(r3, p, q);
     double v = hi + vlo;
     /* v * 2^k: the first product is exact, the second one rounds only on
      * overflow (what vscalefpd does) */

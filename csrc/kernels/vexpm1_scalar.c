@@ -47,7 +47,8 @@ static inline double expm1_one(double x)
     xc = xc > BLAWK_VEXPM1_XMIN ? xc : BLAWK_VEXPM1_XMIN;
     double kd = fma(xc, BLAWK_VEXPM1_INVLN2, BLAWK_VEXPM1_SHIFT); /* round(x/ln2) */
     double k = kd - BLAWK_VEXPM1_SHIFT;
-    /* r + rc = x - k*ln2 to ~2^-100: rh exact, r rounded, rc its error */
+    /* r + rc = x - k*ln2 to ~2^-92 (ln2 = LN2_HI + LN2_LO to 2^-102, |k| <= 2^10):
+     * rh exact, r rounded, rc its rounding error */
     double rh = fma(-k, BLAWK_VEXPM1_LN2_HI, xc);
     double r = fma(-k, BLAWK_VEXPM1_LN2_LO, rh);
     double rc = fma(-k, BLAWK_VEXPM1_LN2_LO, rh - r);

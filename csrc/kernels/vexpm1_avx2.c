@@ -4,7 +4,7 @@
  *
  * Compiled with -mavx2 -mfma.  No table.  2^-k and the scaling by 2^k come
  * from integer bit tricks on kd's encoding (its low 32 bits hold k).  Blocks
- * of 8 whose lanes are all <= 709 (not NaN) scale by adding k to the exponent
+ * of 8 whose lanes are all <= 708 (not NaN) scale by adding k to the exponent
  * field; other blocks and the tail (a padded copy) scale in two exact steps
  * and quiet NaNs.
  */
@@ -23,8 +23,9 @@
 static inline __m256d bc(double v) { return _mm256_set1_pd(v); }
 
 /* v with expm1(x) = v * 2^k (see the scalar code); x must not be NaN for
- * the value to mean anything, but any input is harmless.  *kd_out = kd. */
-static inline __m256d expm1_4v(__m256d x, __m256d *kd_out)
+ * the value to mean anything, but any input is harmless.  *kd_out = kd.
+ * fast: every lane x <= 708, so k <= 1021. */
+static inline __m256d expm1_4v(__m256d x, __m256d *kd_out, int fast)
 {
     const __m256d one = bc(1.0);
     __m256d xc = _mm256_min_pd(x, bc(BLAWK_VEXPM1_XMAX)); /* NaN -> XMAX */
@@ -37,7 +38,6 @@ static inline __m256d expm1_4v(__m256d x, __m256d *kd_out)
     __m256d r2 = _mm256_mul_pd(r, r);
     __m256d r2l = _mm256_fmsub_pd(r, r, r2);
     __m256d h = _mm256_mul_pd(bc(0.5), r2);
-    __m256d hl = _mm256_mul_pd(bc(0.5), r2l);
     __m256d r3 = _mm256_mul_pd(r2, r);
     __m256d a0 = _mm256_fmadd_pd(bc(BLAWK_VEXPM1_C5), r, bc(BLAWK_VEXPM1_C4));
     __m256d a1 = _mm256_fmadd_pd(bc(BLAWK_VEXPM1_C7), r, bc(BLAWK_VEXPM1_C6));
@@ -51,28 +51,34 @@ static inline __m256d expm1_4v(__m256d x, __m256d *kd_out)
     __m256d s = _mm256_add_pd(r, h);
     __m256d e = _mm256_add_pd(_mm256_sub_pd(r, s), h);
     __m256d rcc = _mm256_fmadd_pd(rc, s, rc);
-    /* t = 2^-min(k, 1022): u = SHIFT + 1023 - min(k, 1022) is exact and its
-     * encoding's low bits are 1023 - min(k, 1022), in [1, 1081]. */
-    __m256d u = _mm256_sub_pd(bc(BLAWK_VEXPM1_SHIFT + 1023.0), _mm256_min_pd(k, bc(1022.0)));
+    /* t = 2^-k.  u = SHIFT + 1023 - min(k, 1022) is exact and its encoding's
+     * low bits are 1023 - min(k, 1022), in [1, 1081]; in the slow path
+     * 2^-k for k = 1023, 1024 (subnormal) is that times 2^-(k - 1022). */
+    __m256d kt = fast ? k : _mm256_min_pd(k, bc(1022.0));
+    __m256d u = _mm256_sub_pd(bc(BLAWK_VEXPM1_SHIFT + 1023.0), kt);
     __m256d t = _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_castpd_si256(u), 52));
+    if (!fast) {
+        __m256d u2 = _mm256_sub_pd(bc(BLAWK_VEXPM1_SHIFT + 1023.0), _mm256_sub_pd(k, kt));
+        t = _mm256_mul_pd(t, _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_castpd_si256(u2), 52)));
+    }
     __m256d chi = _mm256_sub_pd(one, t);
     __m256d bb = _mm256_sub_pd(chi, one);
     __m256d clo = _mm256_sub_pd(_mm256_sub_pd(one, _mm256_sub_pd(chi, bb)), _mm256_add_pd(t, bb));
     __m256d hi = _mm256_add_pd(chi, s);
     __m256d err = _mm256_add_pd(_mm256_sub_pd(chi, hi), s);
-    __m256d q = _mm256_add_pd(_mm256_add_pd(_mm256_add_pd(hl, rcc), e), _mm256_add_pd(err, clo));
+    __m256d q = _mm256_add_pd(_mm256_add_pd(_mm256_fmadd_pd(bc(0.5), r2l, rcc), e), _mm256_add_pd(err, clo));
     __m256d vlo = _mm256_fmadd_pd(r3, p, q);
     *kd_out = kd;
     return _mm256_add_pd(hi, vlo);
 }
 
-/* Every lane x <= 709 (so k <= 1023, v * 2^k finite and, for k != 0,
+/* Every lane x <= 708 (so k <= 1021, v * 2^k finite and, for k != 0,
  * normal): add k to v's exponent field (k = 0 adds nothing, so a tiny or
  * subnormal v is kept as it is). */
 static inline __m256d expm1_4_fast(__m256d x)
 {
     __m256d kd;
-    __m256d v = expm1_4v(x, &kd);
+    __m256d v = expm1_4v(x, &kd, 1);
     __m256i e = _mm256_slli_epi64(_mm256_castpd_si256(kd), 52);
     __m256d res = _mm256_castsi256_pd(_mm256_add_epi64(_mm256_castpd_si256(v), e));
     return _mm256_blendv_pd(res, x, _mm256_cmp_pd(x, _mm256_setzero_pd(), _CMP_EQ_OQ));
@@ -81,7 +87,7 @@ static inline __m256d expm1_4_fast(__m256d x)
 static inline __m256d expm1_4_slow(__m256d x)
 {
     __m256d kd;
-    __m256d v = expm1_4v(x, &kd);
+    __m256d v = expm1_4v(x, &kd, 0);
     /* v * 2^k1 * 2^k2, k1 = trunc(k/2), k2 = k - k1, as in the scalar code:
      * the first product is exact, the second rounds only to inf. */
     __m256i k = _mm256_castpd_si256(kd);                  /* low 32 bits: k */
@@ -97,8 +103,8 @@ static inline __m256d expm1_4_slow(__m256d x)
 
 static inline int all_ordinary(__m256d a, __m256d b)
 {
-    __m256d ca = _mm256_cmp_pd(a, bc(709.0), _CMP_LE_OQ);
-    __m256d cb = _mm256_cmp_pd(b, bc(709.0), _CMP_LE_OQ);
+    __m256d ca = _mm256_cmp_pd(a, bc(708.0), _CMP_LE_OQ);
+    __m256d cb = _mm256_cmp_pd(b, bc(708.0), _CMP_LE_OQ);
     return _mm256_movemask_pd(_mm256_and_pd(ca, cb)) == 15;
 }
 

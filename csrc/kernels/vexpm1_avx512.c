@@ -38,7 +38,6 @@ static inline __m512d expm1_8(__m512d x)
     __m512d r2 = _mm512_mul_pd(r, r);
     __m512d r2l = _mm512_fmsub_pd(r, r, r2);
     __m512d h = _mm512_mul_pd(bc(0.5), r2);
-    __m512d hl = _mm512_mul_pd(bc(0.5), r2l);
     __m512d r3 = _mm512_mul_pd(r2, r);
     __m512d a0 = _mm512_fmadd_pd(bc(BLAWK_VEXPM1_C5), r, bc(BLAWK_VEXPM1_C4));
     __m512d a1 = _mm512_fmadd_pd(bc(BLAWK_VEXPM1_C7), r, bc(BLAWK_VEXPM1_C6));
@@ -52,15 +51,15 @@ static inline __m512d expm1_8(__m512d x)
     __m512d s = _mm512_add_pd(r, h);
     __m512d e = _mm512_add_pd(_mm512_sub_pd(r, s), h);
     __m512d rcc = _mm512_fmadd_pd(rc, s, rc);
-    /* c = 1 - 2^-min(k, 1022) = chi + clo (TwoSum) */
-    __m512d t = _mm512_scalef_pd(one, _mm512_sub_pd(_mm512_setzero_pd(),
-                                                    _mm512_min_pd(k, bc(1022.0))));
+    /* c = 1 - 2^-k = chi + clo (TwoSum); 2^-k by vscalefpd (exact, also
+     * when subnormal: k = 1023, 1024) */
+    __m512d t = _mm512_scalef_pd(one, _mm512_sub_pd(bc(BLAWK_VEXPM1_SHIFT), kd));
     __m512d chi = _mm512_sub_pd(one, t);
     __m512d bb = _mm512_sub_pd(chi, one);
     __m512d clo = _mm512_sub_pd(_mm512_sub_pd(one, _mm512_sub_pd(chi, bb)), _mm512_add_pd(t, bb));
     __m512d hi = _mm512_add_pd(chi, s);
     __m512d err = _mm512_add_pd(_mm512_sub_pd(chi, hi), s);
-    __m512d q = _mm512_add_pd(_mm512_add_pd(_mm512_add_pd(hl, rcc), e), _mm512_add_pd(err, clo));
+    __m512d q = _mm512_add_pd(_mm512_add_pd(_mm512_fmadd_pd(bc(0.5), r2l, rcc), e), _mm512_add_pd(err, clo));
     __m512d vlo = _mm512_fmadd_pd(r3, p, q);
     __m512d v = _mm512_add_pd(hi, vlo);
     __m512d res = _mm512_scalef_pd(v, k);                  /* exact, or inf */

@@ -52,12 +52,11 @@ static inline double expm1_one(double x)
     double rh = fma(-k, BLAWK_VEXPM1_LN2_HI, xc);
     double r = fma(-k, BLAWK_VEXPM1_LN2_LO, rh);
     double rc = fma(-k, BLAWK_VEXPM1_LN2_LO, rh - r);
-    /* expm1(r + rc) = s + (e + hl + rcc + r^3 P(r)): s = r + r^2/2 rounded,
-     * e its error (Fast2Sum), r^2 = r2 + r2l exactly */
+    /* expm1(r + rc) = s + (e + r2l/2 + rcc + r^3 P(r)): s = r + r^2/2
+     * rounded, e its error (Fast2Sum), r^2 = r2 + r2l exactly */
     double r2 = r * r;
     double r2l = fma(r, r, -r2);
     double h = 0.5 * r2;
-    double hl = 0.5 * r2l;
     double r3 = r2 * r;
     double a0 = fma(BLAWK_VEXPM1_C5, r, BLAWK_VEXPM1_C4);
     double a1 = fma(BLAWK_VEXPM1_C7, r, BLAWK_VEXPM1_C6);
@@ -71,11 +70,10 @@ static inline double expm1_one(double x)
     double s = r + h;
     double e = (r - s) + h;                        /* exact: |r| >= |h| */
     double rcc = fma(rc, s, rc);                   /* rc * e^r, to 2nd order */
-    /* c = 1 - 2^-k = chi + clo exactly (TwoSum; clo != 0 only if |k| > 53).
-     * 2^-k is taken as 2^-1022 for k = 1023, 1024 (a change of 2^-1022 in
-     * c, which cannot show in the result). */
+    /* c = 1 - 2^-k = chi + clo exactly (TwoSum; clo != 0 only if |k| > 53);
+     * 2^-k is subnormal for k = 1023, 1024 */
     int ki = (int)k;
-    double t = pow2i(-(ki < 1022 ? ki : 1022));
+    double t = ki <= 1022 ? pow2i(-ki) : pow2i(-1022) * pow2i(1022 - ki);
     double chi = 1.0 - t;
     double bb = chi - 1.0;
     double clo = (1.0 - (chi - bb)) - (t + bb);
@@ -84,7 +82,7 @@ static inline double expm1_one(double x)
      * the polynomial term with one rounding, then hi */
     double hi = chi + s;
     double err = (chi - hi) + s;                   /* exact: |chi| >= |s| or chi == 0 */
-    double q = ((hl + rcc) + e) + (err + clo);
+    double q = (fma(0.5, r2l, rcc) + e) + (err + clo);
     double vlo = fma(r3, p, q);
     double v = hi + vlo;
     /* v * 2^k: the first product is exact, the second one rounds only on

@@ -98,6 +98,9 @@ cdef extern from "blawk.h":
                                blawk_col *outputs, size_t n, const blawk_run_opts *opts) nogil
     size_t blawk_vm_stream_min()
     void blawk_vm_set_stream_min(size_t bytes)
+    double blawk_vm_thread_min_ns()
+    void blawk_vm_set_thread_min_ns(double ns)
+    int blawk_vm_last_threads()
 
     ctypedef enum blawk_join_kind:
         BLAWK_JOIN_ASOF
@@ -672,6 +675,23 @@ def set_stream_min(size_t nbytes):
     cdef size_t old = blawk_vm_stream_min()
     blawk_vm_set_stream_min(nbytes)
     return old
+
+
+def thread_min_ns():
+    """Estimated work (ns at one thread) each VM thread must get to be started."""
+    return blawk_vm_thread_min_ns()
+
+
+def set_thread_min_ns(double ns):
+    """Set that amount (0: thread whenever a stage allows it); returns the previous one."""
+    cdef double old = blawk_vm_thread_min_ns()
+    blawk_vm_set_thread_min_ns(ns)
+    return old
+
+
+def last_threads():
+    """Threads used by this thread's last VM run."""
+    return blawk_vm_last_threads()
 
 
 def overlaps(const double[::1] a, const double[::1] b):

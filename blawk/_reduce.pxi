@@ -22,6 +22,11 @@ cdef extern from "kernels/reduce.h":
                                   const uint64_t *y_valid, size_t n, double *value,
                                   int *valid) nogil
     int blawk_red_two_inputs(int32_t kind)
+    ctypedef size_t (*blawk_pick_fn)(double *dst, size_t cap, const double *x, size_t n,
+                                     double lo, double hi, size_t *less) noexcept nogil
+    ctypedef struct blawk_reduce_kernels:
+        blawk_pick_fn pick
+    const blawk_reduce_kernels *blawk_reduce_kernels_for(int isa)
 
 
 # blawk_red_kind, in enum order
@@ -192,3 +197,22 @@ def reduce_column(str kind, x, valid=None, y=None, y_valid=None, int ddof=1, dou
                                   n, &value, &ok)
     _check(st, "reduce")
     return value if ok else None
+
+
+def reduce_pick(const double[::1] x, double lo, double hi, size_t cap, str isa):
+    """Run one ISA's selection narrowing kernel (testing aid): returns (the
+    values copied, in order, the count below lo), or (None, None) when more
+    than cap would be copied."""
+    cdef int i = _isa_index(isa)
+    if not blawk_isa_available(<blawk_isa>i):
+        raise RuntimeError(f"ISA {isa!r} is not available on this CPU")
+    cdef const blawk_reduce_kernels *kr = blawk_reduce_kernels_for(i)
+    out = np.empty(cap + 8)
+    cdef double[::1] o = out
+    cdef size_t n = x.shape[0], less = 0, m
+    cdef const double *xp = &x[0] if n else NULL
+    with nogil:
+        m = kr.pick(&o[0], cap, xp, n, lo, hi, &less)
+    if m == <size_t>-1:
+        return None, None
+    return out[:m].copy(), int(less)

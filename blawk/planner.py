@@ -181,6 +181,13 @@ class Plan:
     svalid0: np.ndarray | None = None
 
     def __post_init__(self) -> None:
+        # what every run needs, worked out once
+        self.leaf_pos = [i for i, k in enumerate(self.kinds) if k == "leaf"]
+        self.col_results = [i for i in self.results if self.kinds[i] == "col"]
+        self.copy_scalars = len(self.consts) < self.n_scalars
+        st = self.stages[0] if len(self.stages) == 1 else None
+        self.one_call = (st is not None and not self.host[0] and not self.alias
+                         and len(st.inputs) <= 64 and len(st.outputs) <= 64)
         if self.n_scalars:
             self.scalars0 = np.zeros(self.n_scalars)
             self.svalid0 = np.zeros(self.n_scalars, dtype=np.uint8)
@@ -787,7 +794,7 @@ def _run(outputs: list[Expr], inputs: dict[str, Any], out: np.ndarray | None) ->
         desc = ", ".join(f"{_leaf_name(lf)}: {len(b[0])}"
                          for lf, b in zip(leaves, bound, strict=True))
         raise ShapeError(f"input lengths differ ({desc})", op="compute")
-    col_results = [i for i in p.results if p.kinds[i] == "col"]
+    col_results = p.col_results
     if out is not None:
         if len(col_results) != 1:
             raise BadParameter("out= needs exactly one column result", op="compute")
@@ -799,14 +806,10 @@ def _run(outputs: list[Expr], inputs: dict[str, Any], out: np.ndarray | None) ->
             raise BadParameter("out= must be writable, contiguous and 8-byte aligned",
                                op="compute")
     # values by node position
-    data: dict[int, tuple[np.ndarray, np.ndarray | None]] = {}
-    li = 0
-    for i, k in enumerate(p.kinds):
-        if k == "leaf":
-            data[i] = (bound[li][0], bound[li][1])
-            li += 1
+    data: dict[int, tuple[np.ndarray, np.ndarray | None]] = {
+        i: (b[0], b[1]) for i, b in zip(p.leaf_pos, bound, strict=True)}
     scalars, svalid = p.scalars0, p.svalid0
-    if scalars is not None and svalid is not None and len(p.consts) < p.n_scalars:
+    if scalars is not None and svalid is not None and p.copy_scalars:
         # reductions and host scalars write theirs: a fresh copy per run (the
         # constants alone are only read, and shared)
         scalars, svalid = scalars.copy(), svalid.copy()
@@ -850,8 +853,7 @@ def _run(outputs: list[Expr], inputs: dict[str, Any], out: np.ndarray | None) ->
         return vals
 
     nulls: dict[int, int] = {}
-    if len(p.stages) == 1 and not p.host[0] and not p.alias and len(p.stages[0].inputs) <= 64 \
-            and len(p.stages[0].outputs) <= 64:
+    if p.one_call:
         # the common case in one call to C: null analysis, allocation, the VM
         st = p.stages[0]
         target = None

@@ -360,10 +360,18 @@ blawk_status blawk_red_partial(blawk_red_state *part, const double *x, const uin
         return BLAWK_OK; /* no valid element */
 
     if (is_order_stat(kind)) {
-        if (!grow(part, cnt))
+        if (!grow(part, cnt + 8)) /* + 8: pick stores whole vectors */
             return BLAWK_ERR_NOMEM;
         double *dst = part->buf + part->len;
         size_t k = 0;
+        if (v == NULL) { /* every row valid: the ISA's pick copies the non-NaN */
+            const blawk_reduce_kernels *kr = blawk_reduce_kernels_for((int)blawk_isa_active());
+            size_t below = 0;
+            part->len += kr->pick(dst, cnt, x + first, last - first + 1, -INFINITY, INFINITY,
+                                  &below);
+            part->n += (int64_t)cnt;
+            return BLAWK_OK;
+        }
         for (size_t i = first; i <= last; i++) {
             if (v && !((v[i >> 6] >> (i & 63)) & 1))
                 continue;
@@ -572,6 +580,77 @@ static void select_kth(double *a, size_t n, size_t k)
     insertion_sort(a + lo, hi - lo);
 }
 
+/*
+ * The k-th smallest of a[0, n) (no NaN), and with `next` also the (k+1)-th
+ * (k + 1 < n), in *vk / *vnext; a is reordered.
+ *
+ * Large inputs first narrow the range with a sample (Floyd and Rivest's idea):
+ * two values p1 <= p2 of a pseudo-random sample of ~n^(2/3) values whose
+ * ranks bracket k's with a margin of 3 sqrt(s) (six standard deviations of
+ * the sample rank), then one vectorised pass (the ISA's `pick` kernel) copies
+ * the values in [p1, p2] out, in order, and counts those below p1.  If the
+ * wanted ranks fall among the copied values, the search goes on over them
+ * (a few percent of n, narrowed again while large); otherwise (unlikely), or
+ * when the copy would keep more than half of the values (many ties), the
+ * three-way quickselect finishes where it is.  Random data costs about one
+ * streaming pass instead of quickselect's unpredictable branches.  The sample
+ * depends only on n and the values, so results depend on nothing else.
+ */
+#define SAMPLE_MIN_N 8192
+
+static void kth_values(double *a, size_t n, size_t k, int next, double *vk, double *vnext)
+{
+    const blawk_reduce_kernels *kr = blawk_reduce_kernels_for((int)blawk_isa_active());
+    double *own = NULL; /* the current copy, when the search has moved to one */
+    while (n >= SAMPLE_MIN_N) {
+        size_t s = (size_t)(cbrt((double)n) * cbrt((double)n));
+        s = s < 512 ? 512 : (s > 65536 ? 65536 : s);
+        const size_t cap = n / 2;
+        double *smp = malloc(s * sizeof *smp);
+        double *dst = malloc((cap + 8) * sizeof *dst);
+        if (smp == NULL || dst == NULL) {
+            free(smp);
+            free(dst);
+            break;
+        }
+        uint64_t r = 0x9E3779B97F4A7C15ull ^ (uint64_t)n;
+        for (size_t i = 0; i < s; i++) {
+            r ^= r << 13; /* xorshift64 */
+            r ^= r >> 7;
+            r ^= r << 17;
+            smp[i] = a[r % n];
+        }
+        const double margin = 3.0 * sqrt((double)s);
+        const double centre = ((double)k + 0.5) * (double)s / (double)n;
+        const size_t r1 = centre - margin <= 0.0 ? 0 : (size_t)(centre - margin);
+        size_t r2 = (size_t)(centre + margin);
+        r2 = r2 >= s ? s - 1 : r2;
+        select_kth(smp, s, r1);
+        select_kth(smp + r1, s - r1, r2 - r1);
+        const double p1 = smp[r1], p2 = smp[r2];
+        free(smp);
+        size_t less = 0;
+        const size_t mid = kr->pick(dst, cap, a, n, p1, p2, &less);
+        if (mid == SIZE_MAX || less > k || k + (next ? 1 : 0) >= less + mid) {
+            free(dst);
+            break;
+        }
+        free(own);
+        own = a = dst;
+        n = mid;
+        k -= less;
+    }
+    select_kth(a, n, k);
+    *vk = a[k];
+    if (next) {
+        double hi = a[k + 1];
+        for (size_t i = k + 2; i < n; i++)
+            hi = a[i] < hi ? a[i] : hi;
+        *vnext = hi;
+    }
+    free(own);
+}
+
 /* a + (b - a) t for a <= b, exact at both ends, without overflow */
 static double lerp(double a, double b, double t)
 {
@@ -587,17 +666,14 @@ static double order_stat(const blawk_red_state *s)
 {
     double *a = s->buf; /* the state owns it; result reorders it (reduce.h) */
     const size_t n = s->len;
+    double lo, hi = 0.0;
     if (s->p.kind == BLAWK_RED_MEDIAN) {
-        const size_t k = (n - 1) / 2;
-        select_kth(a, n, k);
+        kth_values(a, n, (n - 1) / 2, !(n & 1), &lo, &hi);
         if (n & 1)
-            return a[k];
-        double hi = a[k + 1];
-        for (size_t i = k + 2; i < n; i++)
-            hi = a[i] < hi ? a[i] : hi;
-        const double m = (a[k] + hi) * 0.5;
-        if (isinf(m) && isfinite(a[k]) && isfinite(hi))
-            return a[k] * 0.5 + hi * 0.5; /* the sum overflowed, the mean does not */
+            return lo;
+        const double m = (lo + hi) * 0.5;
+        if (isinf(m) && isfinite(lo) && isfinite(hi))
+            return lo * 0.5 + hi * 0.5; /* the sum overflowed, the mean does not */
         return m;
     }
     const double h = (double)(n - 1) * s->p.q;
@@ -605,13 +681,9 @@ static double order_stat(const blawk_red_state *s)
     if (k > n - 1)
         k = n - 1;
     const double t = h - (double)k;
-    select_kth(a, n, k);
-    if (t == 0.0 || k + 1 >= n)
-        return a[k];
-    double hi = a[k + 1];
-    for (size_t i = k + 2; i < n; i++)
-        hi = a[i] < hi ? a[i] : hi;
-    return lerp(a[k], hi, t);
+    const int next = t != 0.0 && k + 1 < n;
+    kth_values(a, n, k, next, &lo, &hi);
+    return next ? lerp(lo, hi, t) : lo;
 }
 
 /* --------------------------------------------------------------- result */

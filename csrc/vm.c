@@ -329,13 +329,13 @@ static void run_map(const blawk_kernels *k, const blawk_instr *in, reg *d, const
     case BLAWK_OP_ROUND_S: k->round_s(d->v, a->v, imm, nb); break;
     case BLAWK_OP_LT: case BLAWK_OP_LE: case BLAWK_OP_GT: case BLAWK_OP_GE:
     case BLAWK_OP_EQ: case BLAWK_OP_NE:
-        blawk_k_compare(in->op - BLAWK_OP_LT, d->v, a->v, b->v, nb);
+        k->logic->compare(in->op - BLAWK_OP_LT, d->v, a->v, b->v, nb);
         break;
     case BLAWK_OP_LT_S: case BLAWK_OP_LE_S: case BLAWK_OP_GT_S: case BLAWK_OP_GE_S:
     case BLAWK_OP_EQ_S: case BLAWK_OP_NE_S:
-        blawk_k_compare_s(in->op - BLAWK_OP_LT_S, d->v, a->v, imm, nb);
+        k->logic->compare_s(in->op - BLAWK_OP_LT_S, d->v, a->v, imm, nb);
         break;
-    case BLAWK_OP_NOT: blawk_k_not(d->v, a->v, nb); break;
+    case BLAWK_OP_NOT: k->logic->not_(d->v, a->v, nb); break;
     default: break;
     }
     if (d->kind == REG_OUTPUT && !d->keep_bits) {
@@ -349,13 +349,11 @@ static void run_map(const blawk_kernels *k, const blawk_instr *in, reg *d, const
     }
 }
 
-static inline int bit(const uint64_t *m, size_t i) { return m == NULL || ((m[i >> 6] >> (i & 63)) & 1); }
-static inline int truth(double x) { return x != 0.0 && x == x; }
 
 /* Ops that decide validity themselves: null tests, fill, NaN -> null,
- * coalesce, where.  c: the third register (WHERE). */
-static void run_nullop(const blawk_instr *in, reg *d, const reg *a, const reg *b, const reg *c,
-                       size_t nb, double imm)
+ * coalesce, where (logic.h).  c: the third register (WHERE). */
+static void run_nullop(const blawk_logic_kernels *sk, const blawk_instr *in, reg *d,
+                       const reg *a, const reg *b, const reg *c, size_t nb, double imm)
 {
     const size_t nw = (nb + 63) >> 6;
     uint64_t *om = d->bits;
@@ -363,39 +361,21 @@ static void run_nullop(const blawk_instr *in, reg *d, const reg *a, const reg *b
     switch (in->op) {
     case BLAWK_OP_ISNULL:
     case BLAWK_OP_ISVALID:
-        for (size_t i = 0; i < nb; i++)
-            d->v[i] = (bit(a->m, i) ^ (in->op == BLAWK_OP_ISNULL)) ? 1.0 : 0.0;
+        sk->test(d->v, a->m, in->op == BLAWK_OP_ISNULL, nb);
         all_valid = 1;
         break;
     case BLAWK_OP_FILL_S:
-        for (size_t i = 0; i < nb; i++)
-            d->v[i] = bit(a->m, i) ? a->v[i] : imm;
+        sk->fill(d->v, a->v, a->m, imm, nb);
         all_valid = 1;
         break;
     case BLAWK_OP_NAN2NULL:
-        for (size_t w = 0; w < nw; w++)
-            om[w] = a->m ? a->m[w] : ~UINT64_C(0);
-        for (size_t i = 0; i < nb; i++) {
-            d->v[i] = a->v[i];
-            if (a->v[i] != a->v[i])
-                om[i >> 6] &= ~(UINT64_C(1) << (i & 63));
-        }
+        sk->nan2null(d->v, om, a->v, a->m, nb);
         break;
     case BLAWK_OP_COALESCE:
-        for (size_t w = 0; w < nw; w++)
-            om[w] = (a->m ? a->m[w] : ~UINT64_C(0)) | (b->m ? b->m[w] : ~UINT64_C(0));
-        for (size_t i = 0; i < nb; i++)
-            d->v[i] = bit(a->m, i) ? a->v[i] : b->v[i];
+        sk->coalesce(d->v, om, a->v, a->m, b->v, b->m, nb);
         break;
     default: /* WHERE */
-        for (size_t w = 0; w < nw; w++)
-            om[w] = 0;
-        for (size_t i = 0; i < nb; i++) {
-            const int t = truth(a->v[i]);
-            d->v[i] = t ? b->v[i] : c->v[i];
-            if (bit(a->m, i) && (t ? bit(b->m, i) : bit(c->m, i)))
-                om[i >> 6] |= UINT64_C(1) << (i & 63);
-        }
+        sk->where(d->v, om, a->v, a->m, b->v, b->m, c->v, c->m, nb);
         break;
     }
     if (all_valid || (d->kind == REG_OUTPUT && !d->keep_bits)) {
@@ -626,6 +606,69 @@ void blawk_vm_set_stream_min(size_t bytes)
     stream_min_set = 1;
 }
 
+/* ------------------------------------------------------- thread budget */
+
+/*
+ * Starting and joining a worker costs ~30-45 us here (pthread_create + join
+ * on a 2-vCPU VM), and a memory-bound pass gains little from a second thread
+ * (see docs/planner.md), so threads are used only when the estimated work
+ * per thread is worth that.  The estimate: nanoseconds per element of each
+ * instruction at one thread, measured on 1e6 elements (AVX-512), plus a
+ * memory stream per input and output column.  It only decides the thread
+ * count, never the bits of a result.
+ */
+static double instr_ns(const blawk_instr *in)
+{
+    switch (in->op) {
+    case BLAWK_OP_SQRT: case BLAWK_OP_DIV: case BLAWK_OP_DIV_S: case BLAWK_OP_RDIV_S:
+    case BLAWK_OP_SUBDIV_S: case BLAWK_OP_MOD: case BLAWK_OP_MOD_S: case BLAWK_OP_RMOD_S:
+        return 0.1;
+    case BLAWK_OP_LOG: case BLAWK_OP_EXP: case BLAWK_OP_LOG1P: case BLAWK_OP_EXPM1:
+    case BLAWK_OP_LOG10: case BLAWK_OP_LOG2: case BLAWK_OP_DLOG1:
+        return 0.3;
+    case BLAWK_OP_POW: case BLAWK_OP_POW_S: case BLAWK_OP_RPOW_S:
+        return 1.0;
+    case BLAWK_OP_WINDOW:
+        switch (in->kind) {
+        case BLAWK_WIN_SUM: case BLAWK_WIN_MEAN: case BLAWK_WIN_COUNT: return 0.9;
+        case BLAWK_WIN_VAR: case BLAWK_WIN_STD: case BLAWK_WIN_ZSCORE: return 2.0;
+        case BLAWK_WIN_MIN: case BLAWK_WIN_MAX: return 3.0;
+        case BLAWK_WIN_MEDIAN: return 30.0;
+        default: return 15.0; /* skew, kurt */
+        }
+    case BLAWK_OP_SCAN:
+        return 0.5;
+    case BLAWK_OP_REDUCE:
+        switch (in->kind) {
+        case BLAWK_RED_MEDIAN: case BLAWK_RED_QUANTILE: return 8.0;
+        case BLAWK_RED_VAR: case BLAWK_RED_STD: case BLAWK_RED_SKEW: case BLAWK_RED_KURT:
+        case BLAWK_RED_COV: case BLAWK_RED_COR: case BLAWK_RED_WSUM: case BLAWK_RED_WAVG:
+            return 0.08;
+        default: return 0.03;
+        }
+    default:
+        return 0.03; /* the other maps and lags */
+    }
+}
+
+#define STREAM_NS 0.075 /* one column read or written from memory, per element */
+
+static _Atomic double thread_min_ns = 100e3;
+static _Thread_local int last_threads = 1;
+
+double blawk_vm_thread_min_ns(void) { return thread_min_ns; }
+void blawk_vm_set_thread_min_ns(double ns) { thread_min_ns = ns > 0 ? ns : 0; }
+int blawk_vm_last_threads(void) { return last_threads; }
+
+/* Estimated single-thread time of `p` over n elements, in nanoseconds. */
+static double program_ns(const blawk_program *p, size_t n)
+{
+    double per = STREAM_NS * (double)(p->n_inputs + p->n_outputs);
+    for (uint32_t k = 0; k < p->n_code; k++)
+        per += instr_ns(&p->code[k]);
+    return per * (double)n;
+}
+
 /* ------------------------------------------------------------ the run */
 
 /* Shared, read-only while the blocks run. */
@@ -647,6 +690,8 @@ typedef struct run_ctx {
     int streaming;               /* one thread: merge each block's partial at once */
     const blawk_kernels *k_nt;   /* k with non-temporal stores, for large aligned outputs
                                     (NULL: none) */
+    int whole;                   /* a lone map of inputs into an output: each worker runs
+                                    its range as one span (see blawk_vm_exec) */
 } run_ctx;
 
 /* One thread's registers and kernel states. */
@@ -761,14 +806,17 @@ static blawk_status worker_init(worker *w, const run_ctx *ctx)
     return BLAWK_OK;
 }
 
-/* Run every instruction over block [base, base+nb).  warm: fill history only
- * (outputs go to a sink, reductions are skipped). */
-static blawk_status run_block(worker *w, size_t blk, int warm)
+/* Run every instruction over blocks [blk, blk+nblk) as one span [base,
+ * base+nb) (nblk > 1 only for ctx->whole programs, whose registers are all
+ * columns).  warm: fill history only (outputs go to a sink, reductions are
+ * skipped). */
+static blawk_status run_block(worker *w, size_t blk, size_t nblk, int warm)
 {
     const run_ctx *ctx = w->ctx;
     const blawk_program *p = ctx->p;
     const size_t base = blk * BLAWK_BLOCK;
-    const size_t nb = ctx->n - base < BLAWK_BLOCK ? ctx->n - base : BLAWK_BLOCK;
+    const size_t span = nblk * BLAWK_BLOCK;
+    const size_t nb = ctx->n - base < span ? ctx->n - base : span;
     for (uint32_t r = 0; r < p->n_regs; r++) {
         reg *g = &w->regs[r];
         if (g->kind == REG_SCRATCH) {
@@ -827,7 +875,7 @@ static blawk_status run_block(worker *w, size_t blk, int warm)
             double imm = in->imm;
             if (uses_sreg(in))
                 imm = ctx->scalars[in->b];
-            run_nullop(in, d, a, is_binary(in->op) ? &w->regs[in->b] : NULL,
+            run_nullop(ctx->k->logic, in, d, a, is_binary(in->op) ? &w->regs[in->b] : NULL,
                        in->op == BLAWK_OP_WHERE ? &w->regs[in->arg] : NULL, nb, imm);
         } else {
             double imm = in->imm, imm2 = 0.0;
@@ -858,7 +906,7 @@ static void *worker_main(void *arg)
          * hold exactly what a single thread would have */
         const size_t from = w->b0 > ctx->warm_blocks ? w->b0 - ctx->warm_blocks : 0;
         for (size_t b = from; b < w->b0 && w->st == BLAWK_OK; b++)
-            w->st = run_block(w, b, 1);
+            w->st = run_block(w, b, 1, 1);
         /* a lag-1 log of an input needs the log of the element before the range */
         for (uint32_t c = 0; c < ctx->p->n_code; c++) {
             const blawk_instr *in = &ctx->p->code[c];
@@ -866,8 +914,11 @@ static void *worker_main(void *arg)
                 ctx->k->log(&w->carry[c], ctx->inputs[in->a].values + w->b0 * BLAWK_BLOCK - 1, 1);
         }
     }
-    for (size_t b = w->b0; b < w->b1 && w->st == BLAWK_OK; b++)
-        w->st = run_block(w, b, 0);
+    if (ctx->whole && w->b1 > w->b0)
+        w->st = run_block(w, w->b0, w->b1 - w->b0, 0);
+    else
+        for (size_t b = w->b0; b < w->b1 && w->st == BLAWK_OK; b++)
+            w->st = run_block(w, b, 1, 0);
     if (ctx->k_nt)
         ctx->k_nt->stream_fence();
     return NULL;
@@ -882,6 +933,7 @@ blawk_status blawk_vm_run(const blawk_program *p, const blawk_col *inputs, blawk
 blawk_status blawk_vm_exec(const blawk_program *p, const blawk_col *inputs, blawk_col *outputs,
                            size_t n, const blawk_run_opts *opts)
 {
+    last_threads = 1;
     blawk_status st = blawk_program_check(p);
     if (st != BLAWK_OK)
         return st;
@@ -981,7 +1033,8 @@ blawk_status blawk_vm_exec(const blawk_program *p, const blawk_col *inputs, blaw
     /* Threads only where each gets enough blocks to be worth its start-up. */
     if (opts && opts->threads > 1 && !sequential) {
         nthreads = opts->threads > 64 ? 64 : opts->threads;
-        while (nthreads > 1 && n_blocks < (size_t)nthreads * 16)
+        const double work = program_ns(p, n), min_ns = thread_min_ns;
+        while (nthreads > 1 && (n_blocks < (size_t)nthreads || work < min_ns * nthreads))
             nthreads--;
         /* a warm-up longer than half a thread's share is not worth it */
         const size_t warm = (chain + BLAWK_BLOCK - 1) / BLAWK_BLOCK;
@@ -1076,13 +1129,24 @@ blawk_status blawk_vm_exec(const blawk_program *p, const blawk_col *inputs, blaw
         goto done;
     }
 
+    /* A lone elementwise map of inputs (and scalars) into an output: every
+     * element is independent and no register is a block buffer, so each
+     * worker runs its whole range in one kernel call (the per-block driver
+     * cost ~15 % of `x + 0.0` at 1e6 against numpy's single loop). */
+    const blawk_instr *c0 = p->n_code == 1 ? &p->code[0] : NULL;
+    const int whole = c0 && p->n_outputs == 1 && p->out_regs[0] == c0->dst &&
+                      c0->op != BLAWK_OP_NOP && !is_lag(c0->op) && !is_null_op(c0->op) &&
+                      c0->op != BLAWK_OP_WINDOW && c0->op != BLAWK_OP_SCAN &&
+                      c0->op != BLAWK_OP_REDUCE && c0->a < p->n_inputs &&
+                      (!is_binary(c0->op) || c0->b < p->n_inputs);
+
     run_ctx ctx = {.p = p, .inputs = inputs, .outputs = outputs, .n = n, .n_blocks = n_blocks,
                    .warm_blocks = (chain + BLAWK_BLOCK - 1) / BLAWK_BLOCK,
                    .k = blawk_active(), .maxlag = maxlag, .lagged = lagged,
                    .scalars = opts ? opts->scalars : NULL,
                    .scalars_valid = opts ? opts->scalars_valid : NULL, .partials = partials,
                    .red_pair = red_pair,
-                   .streaming = streaming,
+                   .streaming = streaming, .whole = whole,
                    .k_nt = n >= blawk_vm_stream_min() / sizeof(double)
                                ? blawk_kernels_nt_for((int)blawk_isa_active()) : NULL};
     workers = blawk_alloc(nthreads * sizeof(worker));
@@ -1146,5 +1210,7 @@ done:
     blawk_free(flags);
     blawk_free(maxlag);
     blawk_free(lagged);
+    if (st == BLAWK_OK)
+        last_threads = nthreads;
     return st;
 }

@@ -591,3 +591,84 @@ def test_streamed_outputs_same_bits(isa: str, threads: int) -> None:
 def test_stream_threshold_default() -> None:
     """By default only outputs of at least the last-level cache's size stream."""
     assert _core.stream_min() >= 1 << 20
+
+
+def test_thread_budget_default() -> None:
+    """By default a stage gets a second thread only for an estimated 100 us of
+    work per thread: cheap maps on 1e5 elements stay on one thread, a rolling
+    std over 2e5 or a log over 1e6 gets two; results are the same bits."""
+    c = blawk.col("x")
+    x = np.random.default_rng(5).uniform(1, 2, 1_000_000)
+    cases = [(c * 2.0, 100_000, 1), (c.sum(), 1_000_000, 1), (c.mstd(250), 200_000, 2),
+             (c.log(), 1_000_000, 2), (c.mstd(250), 30_000, 1)]
+    before = blawk.get_threads()
+    old = _core.set_thread_min_ns(100e3)
+    try:
+        assert _core.thread_min_ns() == 100e3
+        for e, n, want in cases:
+            blawk.set_threads(2)
+            got = blawk.compute(e, x=x[:n])
+            assert _core.last_threads() == want, (e, n)
+            blawk.set_threads(1)
+            ref = blawk.compute(e, x=x[:n])
+            assert _core.last_threads() == 1
+            if isinstance(got, float):
+                assert got == ref
+            else:
+                assert got.equals(ref)
+    finally:
+        _core.set_thread_min_ns(old)
+        blawk.set_threads(before)
+    # 0 = thread whenever the stage allows it and each thread has a block
+    old = _core.set_thread_min_ns(0)
+    try:
+        blawk.set_threads(2)
+        blawk.compute(c * 2.0, x=x[:2 * blawk.BLOCK_SIZE])
+        assert _core.last_threads() == 2
+        blawk.compute(c * 2.0, x=x[:blawk.BLOCK_SIZE])
+        assert _core.last_threads() == 1
+    finally:
+        _core.set_thread_min_ns(old)
+        blawk.set_threads(before)
+
+
+def test_thread_pool_concurrent_callers_and_fork() -> None:
+    """The VM's worker pool: Python threads computing at the same time (one
+    gets the pool, the others start threads of their own), more VM threads
+    than cores, and a forked child (which starts with an empty pool) all give
+    the one-thread bits."""
+    import os
+    import threading
+
+    c = blawk.col("x")
+    e = c.mstd(20) * 2.0 + c.log()
+    x = np.random.default_rng(8).uniform(1, 2, 40 * blawk.BLOCK_SIZE)
+    before = blawk.get_threads()
+    try:
+        blawk.set_threads(1)
+        want = blawk.compute(e, x=x)
+        for t in (2, 3, 5):
+            blawk.set_threads(t)
+            assert blawk.compute(e, x=x).equals(want)
+            assert _core.last_threads() == t
+        blawk.set_threads(2)
+        results: list[bool] = []
+
+        def work() -> None:
+            for _ in range(20):
+                results.append(blawk.compute(e, x=x).equals(want))
+
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        assert len(results) == 80 and all(results)
+        pid = os.fork()
+        if pid == 0:  # the child: exit 0 only if threaded results are right
+            ok = all(blawk.compute(e, x=x).equals(want) for _ in range(5))
+            os._exit(0 if ok and _core.last_threads() == 2 else 1)
+        _, status = os.waitpid(pid, 0)
+        assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    finally:
+        blawk.set_threads(before)

@@ -4,7 +4,8 @@
   move_std and pandas' rolling (min_periods = window everywhere).
 * ``Scans``: cumsum, cummax, ema vs a memory copy of the same data (np.copyto).
 * ``Elementwise``: sqrt, abs, x*2+1 vs the memory copy; log/exp/expm1 vs numpy's own.
-* ``Reductions``: sum, mean, std, min, max vs numpy on the same data.
+* ``Reductions``: sum, mean, std, min, max, median, quantile (q = 0.99) vs
+  numpy on the same data.
 """
 
 from __future__ import annotations
@@ -107,7 +108,7 @@ class Elementwise(_Timing):
 
 
 class Reductions(_Timing):
-    params = [["sum", "mean", "std", "min", "max"]]
+    params = [["sum", "mean", "std", "min", "max", "median", "quantile"]]
     param_names = ["op"]
 
     def setup(self, op):
@@ -115,10 +116,12 @@ class Reductions(_Timing):
         b = self.blawk
         self.x = prices(N)
         spec = b.registry.lookup(op)
-        self.e = cached(("reduce", op), lambda: spec.call([b.col("x")], {}))
+        kw = {"q": 0.99} if op == "quantile" else {}
+        self.e = cached(("reduce", op), lambda: spec.call([b.col("x")], kw))
         b.compute(self.e, x=self.x)
         self.np = {"sum": np.sum, "mean": np.mean, "std": lambda a: np.std(a, ddof=1),
-                   "min": np.min, "max": np.max}[op]
+                   "min": np.min, "max": np.max, "median": np.median,
+                   "quantile": lambda a: np.quantile(a, 0.99)}[op]
 
     def time_blawk(self, op):
         self.blawk.compute(self.e, x=self.x)

@@ -305,6 +305,19 @@ size_t blawk_vm_stream_min(void);
 void blawk_vm_set_stream_min(size_t bytes);
 
 /*
+ * Threads are used only where each gets at least this much estimated work
+ * (nanoseconds at one thread; default 100 us: starting a worker costs tens of
+ * microseconds).  The estimate is per instruction and per column streamed,
+ * see vm.c.  0 means: any stage that may run threaded and has a block per
+ * thread does.  blawk_vm_last_threads() tells how many threads the calling
+ * thread's last successful blawk_vm_exec used.  The bits of the results are
+ * the same either way.
+ */
+double blawk_vm_thread_min_ns(void);
+void blawk_vm_set_thread_min_ns(double ns);
+int blawk_vm_last_threads(void);
+
+/*
  * Static null analysis: may output j contain nulls, given which inputs carry
  * a bitmap (inputs_nullable[i] != 0)?  Writes n_outputs flags into out.
  */

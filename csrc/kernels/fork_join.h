@@ -8,9 +8,12 @@
 
 /*
  * Run fn(items + i * stride) for every i in [0, n): item 0 on the calling
- * thread, the others on threads of their own (at most 64 at once), and return
- * when all are done.  An item whose thread cannot be started runs on the
- * calling thread, so every item always runs exactly once.
+ * thread, the others on parked pool threads (at most 63, started on first
+ * use), and return when all are done.  Items nobody has claimed when the
+ * caller finishes item 0 run on the caller, so every item runs exactly once
+ * even when no thread can be started.  Concurrent or nested calls find the
+ * pool busy and start threads of their own.  fn must not rely on which
+ * thread runs an item.
  */
 void blawk_fork_join(void *(*fn)(void *), void *items, size_t stride, int n);
 

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "logic.h"
+
 typedef void (*blawk_unary_fn)(double *out, const double *a, size_t n);
 typedef void (*blawk_binary_fn)(double *out, const double *a, const double *b, size_t n);
 typedef void (*blawk_scalar_fn)(double *out, const double *a, double s, size_t n);
@@ -43,14 +45,16 @@ typedef struct blawk_kernels {
     blawk_lag1_fn diff1, ratio1;
     /* dlog with lag 1 in one pass: log and difference without an intermediate */
     blawk_carry_fn dlog1;
-    /* more elementwise math (math_extra.h; floor/ceil are per-ISA SIMD, expm1 is
-     * vexpm1.h's, per ISA too) */
+    /* more elementwise math (math_extra.h, mathx.h; floor/ceil are per-ISA
+     * SIMD, expm1 is vexpm1.h's, per ISA too) */
     blawk_unary_fn floor, ceil, sign, log1p, expm1, log10, log2;
     blawk_binary_fn pow, mod, min2, max2;
     blawk_scalar_fn pow_s, rpow_s, mod_s, rmod_s, min_s, max_s, round_s;
     /* orders the non-temporal stores of an _nt table's kernels before any
      * later access (a no-op in tables that make none) */
     void (*stream_fence)(void);
+    /* comparisons, not, where, coalesce, fill, null tests, NaN -> null (logic.h) */
+    const blawk_logic_kernels *logic;
 } blawk_kernels;
 
 /* Defined in arith_<isa>.c + vmath_<isa>.c + vexpm1_<isa>.c, assembled in dispatch.c. */

@@ -3,8 +3,6 @@
 
 #include "math_extra.h"
 
-static inline double sign1(double x) { return x > 0.0 ? 1.0 : x < 0.0 ? -1.0 : x; }
-
 /* np.mod: fmod, then moved to the divisor's sign; a zero takes the divisor's sign */
 static inline double mod1(double a, double b)
 {
@@ -17,9 +15,6 @@ static inline double mod1(double a, double b)
     }
     return m;
 }
-
-static inline double min1(double a, double b) { return a != a ? a : b != b ? b : (a <= b ? a : b); }
-static inline double max1(double a, double b) { return a != a ? a : b != b ? b : (a >= b ? a : b); }
 
 #define UNARY(name, f)                                                          \
     void name(double *out, const double *a, size_t n)                           \
@@ -42,31 +37,12 @@ static inline double max1(double a, double b) { return a != a ? a : b != b ? b :
         }                                                                       \
     }
 
-UNARY(blawk_k_sign, sign1)
 UNARY(blawk_k_log1p, log1p)
 UNARY(blawk_k_log10, log10)
 UNARY(blawk_k_log2, log2)
 BINARY(blawk_k_pow, pow)
 BINARY(blawk_k_mod, mod1)
-BINARY(blawk_k_min2, min1)
-BINARY(blawk_k_max2, max1)
 WITH_S(blawk_k_pow_s, pow(x, s))
 WITH_S(blawk_k_rpow_s, pow(s, x))
 WITH_S(blawk_k_mod_s, mod1(x, s))
 WITH_S(blawk_k_rmod_s, mod1(s, x))
-WITH_S(blawk_k_min_s, min1(x, s))
-WITH_S(blawk_k_max_s, max1(x, s))
-
-/* np.round(x, d): half to even at d decimal digits, as numpy computes it:
- * y = x * 10^d; rint(y) / 10^d (d < 0: x / 10^-d, rint, * 10^-d) */
-void blawk_k_round_s(double *out, const double *a, double digits, size_t n)
-{
-    const int d = (int)digits;
-    const double f = pow(10.0, d >= 0 ? d : -d);
-    for (size_t i = 0; i < n; i++) {
-        if (d >= 0)
-            out[i] = rint(a[i] * f) / f;
-        else
-            out[i] = rint(a[i] / f) * f;
-    }
-}

@@ -205,6 +205,13 @@ typedef struct blawk_reduce_kernels {
     /* dx = (x - kx) - mx, dy = (y - ky) - my: out = {sum dx*dy, sum dx*dx, sum dy*dy} */
     void (*comoments)(const double *x, const double *y, const uint64_t *v, size_t n, double kx,
                       double ky, double mx, double my, double *out);
+    /* Selection's narrowing pass (reduce.c): copy the x[i] in [lo, hi] to dst
+     * in order and count the x[i] < lo into *less; returns how many were
+     * copied, or SIZE_MAX (dst then unspecified) as soon as that would exceed
+     * cap.  dst must have room for cap + 8 (whole vectors are stored); a NaN
+     * is neither copied nor counted; dst must not overlap x. */
+    size_t (*pick)(double *dst, size_t cap, const double *x, size_t n, double lo, double hi,
+                   size_t *less);
 } blawk_reduce_kernels;
 
 extern const blawk_reduce_kernels blawk_reduce_kernels_scalar;

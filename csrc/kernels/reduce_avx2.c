@@ -48,3 +48,62 @@ static inline __m256i mask_avx2(unsigned bits)
 #define RED_PREFETCH(p) _mm_prefetch((const char *)(p), _MM_HINT_T0)
 
 #include "reduce_impl.h"
+
+/* the narrowing pass's scalar tail and reference (reduce.h) */
+static inline size_t pick_rows(double *dst, size_t m, size_t cap, const double *x, size_t i0,
+                               size_t n, double lo, double hi, size_t *less)
+{
+    size_t l = 0;
+    for (size_t i = i0; i < n; i++) {
+        const double v = x[i];
+        dst[m] = v; /* written always, kept when in range: no branch */
+        m += (v >= lo) & (v <= hi);
+        l += v < lo;
+        if (m > cap)
+            return SIZE_MAX;
+    }
+    *less += l;
+    return m;
+}
+
+/* lanes kept by a 4-bit mask, moved to the front: dword indices for
+ * _mm256_permutevar8x32_epi32 (lane j is dwords 2j, 2j+1) */
+static const int32_t pick_perm[16][8] = {
+    {0, 1, 0, 1, 0, 1, 0, 1},
+    {0, 1, 0, 1, 0, 1, 0, 1},
+    {2, 3, 0, 1, 0, 1, 0, 1},
+    {0, 1, 2, 3, 0, 1, 0, 1},
+    {4, 5, 0, 1, 0, 1, 0, 1},
+    {0, 1, 4, 5, 0, 1, 0, 1},
+    {2, 3, 4, 5, 0, 1, 0, 1},
+    {0, 1, 2, 3, 4, 5, 0, 1},
+    {6, 7, 0, 1, 0, 1, 0, 1},
+    {0, 1, 6, 7, 0, 1, 0, 1},
+    {2, 3, 6, 7, 0, 1, 0, 1},
+    {0, 1, 2, 3, 6, 7, 0, 1},
+    {4, 5, 6, 7, 0, 1, 0, 1},
+    {0, 1, 4, 5, 6, 7, 0, 1},
+    {2, 3, 4, 5, 6, 7, 0, 1},
+    {0, 1, 2, 3, 4, 5, 6, 7},
+};
+
+static size_t red_pick_avx2(double *dst, size_t cap, const double *x, size_t n, double lo,
+                            double hi, size_t *less)
+{
+    const __m256d L = _mm256_set1_pd(lo), H = _mm256_set1_pd(hi);
+    size_t m = 0, l = 0, i = 0;
+    for (; i + 4 <= n; i += 4) {
+        const __m256d v = _mm256_loadu_pd(x + i);
+        const int below = _mm256_movemask_pd(_mm256_cmp_pd(v, L, _CMP_LT_OQ));
+        const int in = _mm256_movemask_pd(_mm256_cmp_pd(v, H, _CMP_LE_OQ)) & ~below;
+        const __m256i perm = _mm256_loadu_si256((const __m256i *)pick_perm[in]);
+        _mm256_storeu_pd(dst + m, _mm256_castsi256_pd(
+                                      _mm256_permutevar8x32_epi32(_mm256_castpd_si256(v), perm)));
+        m += (size_t)__builtin_popcount((unsigned)in);
+        l += (size_t)__builtin_popcount((unsigned)below);
+        if (m > cap)
+            return SIZE_MAX;
+    }
+    *less = l;
+    return pick_rows(dst, m, cap, x, i, n, lo, hi, less);
+}

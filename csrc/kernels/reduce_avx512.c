@@ -48,3 +48,41 @@ static inline double hmul_avx512(__m512d v)
 #define RED_PREFETCH(p) _mm_prefetch((const char *)(p), _MM_HINT_T0)
 
 #include "reduce_impl.h"
+
+/* the narrowing pass's scalar tail and reference (reduce.h) */
+static inline size_t pick_rows(double *dst, size_t m, size_t cap, const double *x, size_t i0,
+                               size_t n, double lo, double hi, size_t *less)
+{
+    size_t l = 0;
+    for (size_t i = i0; i < n; i++) {
+        const double v = x[i];
+        dst[m] = v; /* written always, kept when in range: no branch */
+        m += (v >= lo) & (v <= hi);
+        l += v < lo;
+        if (m > cap)
+            return SIZE_MAX;
+    }
+    *less += l;
+    return m;
+}
+
+/* compress in a register, store the whole vector, advance by the count (a
+ * compressing store to memory is slow on some cores) */
+static size_t red_pick_avx512(double *dst, size_t cap, const double *x, size_t n, double lo,
+                              double hi, size_t *less)
+{
+    const __m512d L = _mm512_set1_pd(lo), H = _mm512_set1_pd(hi);
+    size_t m = 0, l = 0, i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m512d v = _mm512_loadu_pd(x + i);
+        const __mmask8 below = _mm512_cmp_pd_mask(v, L, _CMP_LT_OQ);
+        const __mmask8 in = _mm512_cmp_pd_mask(v, H, _CMP_LE_OQ) & (__mmask8)~below;
+        _mm512_storeu_pd(dst + m, _mm512_maskz_compress_pd(in, v));
+        m += (size_t)__builtin_popcount(in);
+        l += (size_t)__builtin_popcount(below);
+        if (m > cap)
+            return SIZE_MAX;
+    }
+    *less = l;
+    return pick_rows(dst, m, cap, x, i, n, lo, hi, less);
+}

@@ -419,6 +419,10 @@ static void K(red_comoments)(const double *x, const double *y, const uint64_t *v
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
+/* defined by each ISA's file, after this one */
+static size_t K(red_pick)(double *dst, size_t cap, const double *x, size_t n, double lo,
+                          double hi, size_t *less);
+
 const blawk_reduce_kernels K(blawk_reduce_kernels) = {
     .name = STR(ISA),
     .sum = K(red_sum),
@@ -432,4 +436,5 @@ const blawk_reduce_kernels K(blawk_reduce_kernels) = {
     .wsum = K(red_wsum),
     .sum_shift2 = K(red_sum_shift2),
     .comoments = K(red_comoments),
+    .pick = K(red_pick),
 };

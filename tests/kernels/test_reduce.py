@@ -11,7 +11,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from conftest import ISAS, random_mixed, random_validity
+from conftest import ISAS, random_mixed, random_validity, same_bits
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -610,3 +610,60 @@ def test_forced_isa_is_restored() -> None:
         with pytest.raises(_core.CoreError):
             _core.reduce_run("var", np.ones(3), ddof=-1, isa=isa)
         assert _core.active_isa() == before
+
+
+def test_pick_kernel_every_isa() -> None:
+    """Selection's narrowing pass: the values in [lo, hi] in order, the count
+    below lo, NaN neither; every ISA, lengths around the vector widths, the
+    cap exactly met and exceeded by one."""
+    rng = np.random.default_rng(21)
+    for n in [0, 1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 63, 64, 65, 1000]:
+        x = np.round(rng.standard_normal(n), 1)
+        x[rng.random(n) < 0.1] = np.nan
+        x[rng.random(n) < 0.05] = -0.0
+        for lo, hi in [(-0.5, 0.5), (0.0, 0.0), (-np.inf, np.inf), (2.0, 1.0), (0.3, 0.3)]:
+            keep = (x >= lo) & (x <= hi)
+            want, below = x[keep], int(np.sum(x < lo))
+            for isa in ISAS:
+                got, less = _core.reduce_pick(x, lo, hi, len(want), isa)
+                assert less == below and same_bits(got, want), (n, lo, hi, isa)
+                if len(want):
+                    assert _core.reduce_pick(x, lo, hi, len(want) - 1, isa) == (None, None)
+
+
+@pytest.mark.parametrize("n", [8191, 8192, 8193, 65_537, 400_001])
+def test_large_order_stats_match_numpy(n: int) -> None:
+    """Inputs large enough for the sampled narrowing: random, tied, with NaN
+    (a NaN makes median/quantile NaN: checked separately), with nulls, sorted
+    and reversed, every ISA agreeing bit for bit."""
+    rng = np.random.default_rng(n)
+    qs = (0.0, 1e-4, 0.25, 0.5, 0.73, 0.9999, 1.0)
+    for shape in ("normal", "ties", "sorted", "reversed", "heavy"):
+        x = rng.standard_normal(n)
+        if shape == "ties":
+            x = np.round(x, 1)
+        elif shape == "sorted":
+            x = np.sort(x)
+        elif shape == "reversed":
+            x = np.sort(x)[::-1].copy()
+        elif shape == "heavy":
+            x = rng.standard_cauchy(n) * 1e290  # a huge spread, all finite
+        assert run_all_isas("median", x) == np.median(x)
+        for q in qs:
+            assert run_all_isas("quantile", x, q=q) == np.quantile(x, q), (shape, q)
+    valid = rng.random(n) > 0.3
+    x = rng.standard_normal(n)
+    assert run_all_isas("median", x, valid) == np.median(x[valid])
+    assert run_all_isas("quantile", x, valid, q=0.1) == np.quantile(x[valid], 0.1)
+    # infinities are values like any other (numpy's interpolation makes NaN of
+    # an infinite end point at q = 0 or 1; blawk's is exact at both ends)
+    x[rng.integers(0, n, 7)] = np.inf
+    x[rng.integers(0, n, 7)] = -np.inf
+    s = np.sort(x)
+    assert run_all_isas("median", x) == np.median(x)
+    assert run_all_isas("quantile", x, q=0.0) == -np.inf == s[0]
+    assert run_all_isas("quantile", x, q=1.0) == np.inf == s[-1]
+    k = (n - 1) // 4
+    assert run_all_isas("quantile", x, q=k / (n - 1)) == s[k]
+    x[n // 2] = np.nan
+    assert math.isnan(run_all_isas("median", x))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import random
 import re
-import time
 
 import pytest
 from hypothesis import given, settings
@@ -270,10 +269,7 @@ def test_error_format_has_caret_line() -> None:
 
 def test_deep_nesting_reads_without_recursion() -> None:
     n = 100_000
-    t0 = time.perf_counter()
     form = read_one("(" * n + "x" + ")" * n)
-    elapsed = time.perf_counter() - t0
-    assert elapsed < 1.0, elapsed
     depth = 0
     while isinstance(form, list):
         form = form[0]
@@ -283,9 +279,7 @@ def test_deep_nesting_reads_without_recursion() -> None:
 
 def test_deep_nesting_unclosed() -> None:
     n = 100_000
-    t0 = time.perf_counter()
     err = read_error("(" * n)
-    assert time.perf_counter() - t0 < 1.0
     assert where(err) == (1, n)
     assert f"({n} lists open)" in err.message
 
@@ -305,14 +299,12 @@ def test_deep_vectors_and_quotes() -> None:
     assert where(read_error("(" * n + "]")) == (1, n + 1)
 
 
-def test_huge_numbers_are_rejected_quickly() -> None:
-    t0 = time.perf_counter()
+def test_huge_numbers_are_rejected() -> None:
     err = read_error("(+ 1 " + "7" * 1_000_000 + ")")
     assert where(err) == (1, 6)
     assert "number literal too long (1000000 characters" in err.message
     err = read_error("0." + "1" * 1_000_000)
     assert "too long" in err.message
-    assert time.perf_counter() - t0 < 2.0
 
 
 def test_huge_strings_and_comments() -> None:
@@ -323,12 +315,10 @@ def test_huge_strings_and_comments() -> None:
     err = read_error('"' + "\\\\" * 200_000)  # many escapes, no closing quote
     assert where(err) == (1, 1)
     # an unclosed string is one token: no rescanning from every later quote
-    t0 = time.perf_counter()
     err = read_error('(a\n "' + '\\"' * 200_000)
     assert where(err) == (2, 2)
     err = read_error('"' * 200_001)
     assert where(err) == (1, 200_001)
-    assert time.perf_counter() - t0 < 1.0
     assert read(";" + big + "\n1") == [1]
     err = read_error("#|" * 50_000)
     assert where(err) == (1, 1)

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Generate csrc/kernels/vmath_tables.{c,h}: tables and polynomial
-coefficients for blawk's vectorised log and exp (see docs/vmath.md).
+"""Generate csrc/kernels/vmath_tables.{c,h} and csrc/kernels/vexpm1_consts.h:
+tables and polynomial coefficients for blawk's vectorised log, exp and expm1
+(see docs/vmath.md).
 
-    python tools/gen_vmath_tables.py            # rewrite both files
-    python tools/gen_vmath_tables.py --check    # exit 1 if they would change
+    python tools/gen_vmath_tables.py            # rewrite the three files
+    python tools/gen_vmath_tables.py --check    # exit 1 if any would change
 
 Everything is computed with mpmath at 256 bits and rounded to double once, so
 the output is deterministic (byte-identical on every run).  Takes ~10 s.
@@ -30,6 +31,14 @@ hi a multiple of 2^-42 so k*hi is exact), exp(x) = 2^floor(k/16) *
 T[k mod 16] * exp(r) with T[j] = 2^(j/16) stored as hi + lo, and
 exp(r) - 1 approximated by r + r^2 * Q(r), Q of degree 5 fitted by Remez
 (relative error) on |r| <= ln2/32 (plus a hair).
+
+expm1
+-----
+No table: k = round(x/ln2), r = x - k*ln2 (Cody-Waite, ln2 split hi/lo with
+hi a multiple of 2^-42), |r| <= ln2/2 (plus a hair), and
+expm1(r) = r + r^2/2 + r^3 * P(r), P of degree 9 fitted by Remez (relative
+error of P) on that interval.  The coefficients go to vexpm1_consts.h, a
+header of its own.
 """
 import struct
 import sys
@@ -42,9 +51,11 @@ mp.mp.prec = 256
 ROOT = Path(__file__).resolve().parent.parent
 OUT_C = ROOT / "csrc" / "kernels" / "vmath_tables.c"
 OUT_H = ROOT / "csrc" / "kernels" / "vmath_tables.h"
+OUT_EXPM1 = ROOT / "csrc" / "kernels" / "vexpm1_consts.h"
 
 LOG_PDEG = 8   # P(r): c2 + c3 r + ... + c10 r^8
 EXP_QDEG = 5   # Q(r): c2 + c3 r + ... + c7 r^5
+EXPM1_PDEG = 9  # P(r): c3 + c4 r + ... + c12 r^9
 
 
 # ---------------------------------------------------------------- helpers
@@ -263,6 +274,50 @@ def gen_exp():
                 poly=cd, R=float(R), err=err)
 
 
+# ---------------------------------------------------------------- expm1
+def g_expm1(r):
+    """(expm1(r) - r - r^2/2) / r^3, with the series near 0 (cancellation)."""
+    if abs(r) < mp.mpf(2) ** -30:
+        return sum(r ** k / mp.factorial(k + 3) for k in range(12))
+    return (mp.expm1(r) - r - r * r / 2) / r ** 3
+
+
+def gen_expm1():
+    ln2 = mp.log(2)
+    ln2_hi = round_to_grid(ln2, 42)
+    ln2_lo = to_double(ln2 - mpq(ln2_hi))
+    R = ln2 / 2 * (1 + mp.mpf(2) ** -30)
+    c, _ = remez(g_expm1, -R, R, EXPM1_PDEG)
+    cd = [to_double(v) for v in c]
+    def e(r):   # relative error of the rounded P
+        return (mp.polyval([mp.mpf(v) for v in cd[::-1]], r) - g_expm1(r)) / g_expm1(r)
+    err = max_err(e, -R, R, 4001)
+    return dict(inv=to_double(1 / ln2), ln2_hi=float(ln2_hi), ln2_lo=ln2_lo,
+                poly=cd, R=float(R), err=err)
+
+
+def render_expm1(em):
+    d = EXPM1_PDEG
+    what = "Constants of blawk's expm1 (csrc/kernels/vexpm1_*.c); see docs/vmath.md."
+    h = [HEAD + f" *\n * {what}\n */",
+         "#ifndef BLAWK_VEXPM1_CONSTS_H", "#define BLAWK_VEXPM1_CONSTS_H", "",
+         "/* k = round(x/ln2) (via fma with SHIFT), r = x - k*LN2_HI - k*LN2_LO,",
+         f" * |r| <= {em['R'].hex()}; expm1(r) ~ r + r^2/2"
+         f" + r^3*(C3 + C4 r + ... + C{d + 3} r^{d});",
+         f" * max relative error of the rounded P 2^{log2s(em['err'])}"
+         " (mostly the rounding of C3 = 1/6). */",
+         f"#define BLAWK_VEXPM1_INVLN2 {hexd(em['inv'])}  /* 1/ln2 */",
+         "#define BLAWK_VEXPM1_SHIFT 0x1.8p+52",
+         f"#define BLAWK_VEXPM1_LN2_HI {hexd(em['ln2_hi'])}  /* multiple of 2^-42 */",
+         f"#define BLAWK_VEXPM1_LN2_LO {hexd(em['ln2_lo'])}",
+         "#define BLAWK_VEXPM1_XMAX 0x1.63p+9  /* 710: expm1 overflows above ~709.78 */",
+         "#define BLAWK_VEXPM1_XMIN -0x1.4p+5  /* -40: expm1 is -1 below ~-37.43 */"]
+    for i, v in enumerate(em["poly"]):
+        h.append(f"#define BLAWK_VEXPM1_C{i + 3} {hexd(v)}")
+    h += ["", "#endif", ""]
+    return "\n".join(h)
+
+
 # ---------------------------------------------------------------- output
 def arr(name, vals):
     lines = [f"BLAWK_VMATH_ALIGN const double {name}[16] = {{"]
@@ -354,15 +409,20 @@ def render(lg, ex):
 def main():
     lg = gen_log()
     ex = gen_exp()
+    em = gen_expm1()
     c, h = render(lg, ex)
+    m1 = render_expm1(em)
     if "--check" in sys.argv:
-        ok = OUT_C.read_text() == c and OUT_H.read_text() == h
+        ok = all(p.exists() and p.read_text() == t
+                 for p, t in ((OUT_C, c), (OUT_H, h), (OUT_EXPM1, m1)))
         print("up to date" if ok else "OUT OF DATE")
         sys.exit(0 if ok else 1)
     OUT_C.write_text(c)
     OUT_H.write_text(h)
+    OUT_EXPM1.write_text(m1)
     print(f"log: r in [{lg['rmin']}, {lg['rmax']}], poly rel err 2^{log2s(lg['err'])}")
     print(f"exp: |r| <= {ex['R']}, poly rel err 2^{log2s(ex['err'])}")
+    print(f"expm1: |r| <= {em['R']}, P rel err 2^{log2s(em['err'])}")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 /*
- * vmath_bench.c -- development driver for blawk's log/exp kernels.
+ * vmath_bench.c -- development driver for blawk's log/exp/expm1 kernels.
  *
  * Build (from the repository root; the flags are the CMake build's):
  *   gcc -std=c11 -O3 -Wall -Wextra -ffp-contract=off -fno-math-errno -fno-strict-aliasing -Icsrc/kernels -c csrc/kernels/vmath_scalar.c -o /tmp/vs.o
@@ -7,11 +7,16 @@
  *   gcc -std=c11 -O3 -Wall -Wextra -ffp-contract=off -fno-math-errno -fno-strict-aliasing -mavx2 -mfma -Icsrc/kernels -c csrc/kernels/vmath_avx2.c -o /tmp/v2.o
  *   gcc -std=c11 -O3 -Wall -Wextra -ffp-contract=off -fno-math-errno -fno-strict-aliasing -mavx512f -mavx512dq -mavx512vl -mavx512bw -mfma -mavx2 \
  *       -Icsrc/kernels -c csrc/kernels/vmath_avx512.c -o /tmp/v5.o
- *   gcc -std=c11 -O2 -Wall -Wextra -Icsrc/kernels tools/vmath_bench.c /tmp/vs.o /tmp/vt.o /tmp/v2.o /tmp/v5.o -lm -o /tmp/vmath_bench
+ *   gcc -std=c11 -O3 -Wall -Wextra -ffp-contract=off -fno-math-errno -fno-strict-aliasing -Icsrc/kernels -c csrc/kernels/vexpm1_scalar.c -o /tmp/ms.o
+ *   gcc -std=c11 -O3 -Wall -Wextra -ffp-contract=off -fno-math-errno -fno-strict-aliasing -mavx2 -mfma -Icsrc/kernels -c csrc/kernels/vexpm1_avx2.c -o /tmp/m2.o
+ *   gcc -std=c11 -O3 -Wall -Wextra -ffp-contract=off -fno-math-errno -fno-strict-aliasing -mavx512f -mavx512dq -mavx512vl -mavx512bw -mfma -mavx2 \
+ *       -Icsrc/kernels -c csrc/kernels/vexpm1_avx512.c -o /tmp/m5.o
+ *   gcc -std=c11 -O2 -Wall -Wextra -Icsrc/kernels tools/vmath_bench.c /tmp/vs.o /tmp/vt.o /tmp/v2.o /tmp/v5.o \
+ *       /tmp/ms.o /tmp/m2.o /tmp/m5.o -lm -o /tmp/vmath_bench
  *
  * Run:
- *   /tmp/vmath_bench [reps]   timing: 1e6 doubles uniform in [1,200] (for both log
- *                             and exp, as the project's benchmark), out of place
+ *   /tmp/vmath_bench [reps]   timing: 1e6 doubles uniform in [1,200] (for log, exp
+ *                             and expm1, as the project's benchmark), out of place
  *                             into a second 1e6 array, minimum over reps (300)
  *   /tmp/vmath_bench check    bit-identity of avx2/avx512 against scalar on ~3e7
  *                             random inputs (all bit patterns, near 1, exp range,
@@ -25,6 +30,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "vexpm1.h"
 #include "vmath.h"
 
 typedef void (*fn)(double *, const double *, size_t);
@@ -61,6 +67,7 @@ static double bench(fn f, double *out, const double *x, size_t n, int reps)
 
 static void libm_log(double *o, const double *x, size_t n) { for (size_t i = 0; i < n; i++) o[i] = log(x[i]); }
 static void libm_exp(double *o, const double *x, size_t n) { for (size_t i = 0; i < n; i++) o[i] = exp(x[i]); }
+static void libm_expm1(double *o, const double *x, size_t n) { for (size_t i = 0; i < n; i++) o[i] = expm1(x[i]); }
 static void copy(double *o, const double *x, size_t n) { memcpy(o, x, n * sizeof *x); }
 
 static long compare(const char *name, fn ref, fn f, const double *x, size_t n, double *a, double *b)
@@ -105,9 +112,11 @@ static int check(void)
         size_t m = n - (size_t)(rnd() % 64); /* odd lengths for the tails */
         bad += compare("log avx2", blawk_vlog_scalar, blawk_vlog_avx2, x, m, a, b);
         bad += compare("exp avx2", blawk_vexp_scalar, blawk_vexp_avx2, x, m, a, b);
+        bad += compare("expm1 avx2", blawk_vexpm1_scalar, blawk_vexpm1_avx2, x, m, a, b);
         if (has512) {
             bad += compare("log avx512", blawk_vlog_scalar, blawk_vlog_avx512, x, m, a, b);
             bad += compare("exp avx512", blawk_vexp_scalar, blawk_vexp_avx512, x, m, a, b);
+            bad += compare("expm1 avx512", blawk_vexpm1_scalar, blawk_vexpm1_avx512, x, m, a, b);
         }
     }
     printf("check: %ld mismatches%s\n", bad, has512 ? "" : " (no AVX-512 here)");
@@ -130,11 +139,13 @@ int main(int argc, char **argv)
         {"log avx2", blawk_vlog_avx2, 0}, {"log avx512", blawk_vlog_avx512, 1},
         {"exp libm", libm_exp, 0}, {"exp scalar", blawk_vexp_scalar, 0},
         {"exp avx2", blawk_vexp_avx2, 0}, {"exp avx512", blawk_vexp_avx512, 1},
+        {"expm1 libm", libm_expm1, 0}, {"expm1 scalar", blawk_vexpm1_scalar, 0},
+        {"expm1 avx2", blawk_vexpm1_avx2, 0}, {"expm1 avx512", blawk_vexpm1_avx512, 1},
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
         if (t[i].need512 && !has512) continue;
         int r = strstr(t[i].name, "scalar") || strstr(t[i].name, "libm") ? reps / 10 + 1 : reps;
-        printf("%-12s %.3f ms\n", t[i].name, 1e3 * bench(t[i].f, y, x, n, r));
+        printf("%-13s %.3f ms\n", t[i].name, 1e3 * bench(t[i].f, y, x, n, r));
     }
     free(x); free(y);
     return 0;

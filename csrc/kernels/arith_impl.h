@@ -20,6 +20,7 @@
 #include "kernels.h"
 #include "math_extra.h"
 #include "mathx.h"
+#include "vexpm1.h"
 
 #define BLAWK_CAT_(a, b) a##_##b
 #define BLAWK_CAT(a, b) BLAWK_CAT_(a, b)
@@ -184,7 +185,7 @@ const blawk_kernels K(blawk_kernels) = {
     .diff1 = K(k_diff1), .ratio1 = K(k_ratio1),
     .dlog1 = KP(blawk_vdlog1),
     .floor = K(k_floor), .ceil = K(k_ceil), .sign = KP(blawk_k_sign), .log1p = blawk_k_log1p,
-    .expm1 = blawk_k_expm1, .log10 = blawk_k_log10, .log2 = blawk_k_log2,
+    .expm1 = KP(blawk_vexpm1), .log10 = blawk_k_log10, .log2 = blawk_k_log2,
     .pow = blawk_k_pow, .mod = blawk_k_mod, .min2 = KP(blawk_k_min2), .max2 = KP(blawk_k_max2),
     .pow_s = blawk_k_pow_s, .rpow_s = blawk_k_rpow_s, .mod_s = blawk_k_mod_s,
     .rmod_s = blawk_k_rmod_s, .min_s = KP(blawk_k_min_s), .max_s = KP(blawk_k_max_s),

@@ -45,7 +45,8 @@ typedef struct blawk_kernels {
     blawk_lag1_fn diff1, ratio1;
     /* dlog with lag 1 in one pass: log and difference without an intermediate */
     blawk_carry_fn dlog1;
-    /* more elementwise math (math_extra.h; floor/ceil are per-ISA SIMD) */
+    /* more elementwise math (math_extra.h, mathx.h; floor/ceil are per-ISA
+     * SIMD, expm1 is vexpm1.h's, per ISA too) */
     blawk_unary_fn floor, ceil, sign, log1p, expm1, log10, log2;
     blawk_binary_fn pow, mod, min2, max2;
     blawk_scalar_fn pow_s, rpow_s, mod_s, rmod_s, min_s, max_s, round_s;
@@ -56,7 +57,7 @@ typedef struct blawk_kernels {
     const blawk_logic_kernels *logic;
 } blawk_kernels;
 
-/* Defined in arith_<isa>.c + vmath_<isa>.c, assembled in dispatch.c. */
+/* Defined in arith_<isa>.c + vmath_<isa>.c + vexpm1_<isa>.c, assembled in dispatch.c. */
 extern const blawk_kernels blawk_kernels_scalar;
 extern const blawk_kernels blawk_kernels_avx2;
 extern const blawk_kernels blawk_kernels_avx512;

@@ -38,7 +38,6 @@ static inline double mod1(double a, double b)
     }
 
 UNARY(blawk_k_log1p, log1p)
-UNARY(blawk_k_expm1, expm1)
 UNARY(blawk_k_log10, log10)
 UNARY(blawk_k_log2, log2)
 BINARY(blawk_k_pow, pow)

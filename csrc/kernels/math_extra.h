@@ -1,8 +1,9 @@
 /*
  * math_extra.h -- elementwise ops that run the same scalar code on every ISA
- * (internal).  They are rarer than + - * / log exp and lean on C99 libm
- * (log1p, expm1, log10, log2, pow are correctly rounded in glibc for nearly
- * all inputs, < 1 ULP); one implementation for every ISA keeps the results
+ * (internal).  They are rarer than + - * / log exp expm1 (blawk's own
+ * vectorised versions of those: vmath.h, vexpm1.h) and lean on C99 libm
+ * (log1p, log10, log2, pow are correctly rounded in glibc for nearly all
+ * inputs, < 1 ULP); one implementation for every ISA keeps the results
  * bit-identical across paths.  Their semantics match numpy's ufuncs: mod
  * (floored, the sign of the divisor, as np.mod / Python's %).  sign, min/max
  * and round are per-ISA vector loops (mathx.h); floor/ceil per-ISA SIMD.
@@ -13,7 +14,6 @@
 #include <stddef.h>
 
 void blawk_k_log1p(double *out, const double *a, size_t n);
-void blawk_k_expm1(double *out, const double *a, size_t n);
 void blawk_k_log10(double *out, const double *a, size_t n);
 void blawk_k_log2(double *out, const double *a, size_t n);
 void blawk_k_pow(double *out, const double *a, const double *b, size_t n);

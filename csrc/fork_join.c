@@ -10,9 +10,11 @@
  * and every item runs exactly once.  After fork() the child starts with an
  * empty pool (its parent's workers do not exist there).
  */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime under -std=c11 */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "kernels/fork_join.h"
 
@@ -24,7 +26,15 @@ static pthread_cond_t done = PTHREAD_COND_INITIALIZER; /* the job's items all ra
 static atomic_flag in_use = ATOMIC_FLAG_INIT;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int n_workers;
-static unsigned long gen; /* job number: a worker joins every job after the one it saw */
+/* job number: a worker joins every job after the one it saw (written under
+ * mu; read without it only by a spinning worker, as a hint) */
+static _Atomic unsigned long gen;
+
+/* After its items a worker watches for the next job this long before it
+ * sleeps: a stage that follows at once (the next stage of a script, the next
+ * call in a loop) finds it awake, on its own core; one woken from sleep
+ * often lands on the caller's core first. */
+#define SPIN_NS 50000L
 static void *(*job_fn)(void *);
 static char *job_items;
 static size_t job_stride;
@@ -44,11 +54,43 @@ static void run_items(void)
     }
 }
 
+static long now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1000000000L + t.tv_nsec;
+}
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+/* Watch `gen` for up to SPIN_NS (mu not held). */
+static void spin_for_job(unsigned long seen)
+{
+    const long until = now_ns() + SPIN_NS;
+    for (unsigned i = 1;; i++) {
+        if (atomic_load_explicit(&gen, memory_order_relaxed) != seen)
+            return;
+        cpu_relax();
+        if ((i & 63) == 0 && now_ns() > until)
+            return;
+    }
+}
+
 static void *worker_loop(void *arg)
 {
     unsigned long seen = (unsigned long)(uintptr_t)arg;
     pthread_mutex_lock(&mu);
     for (;;) {
+        if (gen == seen) {
+            pthread_mutex_unlock(&mu);
+            spin_for_job(seen);
+            pthread_mutex_lock(&mu);
+        }
         while (gen == seen)
             pthread_cond_wait(&wake, &mu);
         seen = gen;
@@ -112,7 +154,7 @@ void blawk_fork_join(void *(*fn)(void *), void *items, size_t stride, int n)
         if (pthread_attr_init(&attr) != 0)
             break;
         pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        const int err = pthread_create(&t, &attr, worker_loop, (void *)(uintptr_t)gen);
+        const int err = pthread_create(&t, &attr, worker_loop, (void *)(uintptr_t)atomic_load(&gen));
         pthread_attr_destroy(&attr);
         if (err != 0)
             break; /* fewer workers: the caller takes the items nobody claims */

@@ -609,10 +609,10 @@ void blawk_vm_set_stream_min(size_t bytes)
 /* ------------------------------------------------------- thread budget */
 
 /*
- * Starting and joining a worker costs ~30-45 us here (pthread_create + join
- * on a 2-vCPU VM), and a memory-bound pass gains little from a second thread
- * (see docs/planner.md), so threads are used only when the estimated work
- * per thread is worth that.  The estimate: nanoseconds per element of each
+ * Handing work to a pool thread costs a few microseconds when it is awake
+ * (spinning after its last job) and ~10-40 us when it sleeps (see
+ * fork_join.c), so threads are used only when the estimated work per thread
+ * is worth that.  The estimate: nanoseconds per element of each
  * instruction at one thread, measured on 1e6 elements (AVX-512), plus a
  * memory stream per input and output column.  It only decides the thread
  * count, never the bits of a result.
@@ -653,20 +653,31 @@ static double instr_ns(const blawk_instr *in)
 
 #define STREAM_NS 0.075 /* one column read or written from memory, per element */
 
-static _Atomic double thread_min_ns = 100e3;
+static _Atomic double thread_min_ns = 30e3;
 static _Thread_local int last_threads = 1;
 
 double blawk_vm_thread_min_ns(void) { return thread_min_ns; }
 void blawk_vm_set_thread_min_ns(double ns) { thread_min_ns = ns > 0 ? ns : 0; }
 int blawk_vm_last_threads(void) { return last_threads; }
 
-/* Estimated single-thread time of `p` over n elements, in nanoseconds. */
+/* A reduction on threads keeps a partial per block and merges them in block
+ * order at the end (what makes its bits independent of the thread count);
+ * on one thread each block merges straight into the total.  What the
+ * partials cost, per block, counts against threading. */
+#define RED_BLOCK_NS 150.0
+
+/* Estimated single-thread time of `p` over n elements, in nanoseconds, less
+ * what threading it would add. */
 static double program_ns(const blawk_program *p, size_t n)
 {
-    double per = STREAM_NS * (double)(p->n_inputs + p->n_outputs);
-    for (uint32_t k = 0; k < p->n_code; k++)
+    double per = STREAM_NS * (double)(p->n_inputs + p->n_outputs), extra = 0.0;
+    const double blocks = (double)((n + BLAWK_BLOCK - 1) / BLAWK_BLOCK);
+    for (uint32_t k = 0; k < p->n_code; k++) {
         per += instr_ns(&p->code[k]);
-    return per * (double)n;
+        if (p->code[k].op == BLAWK_OP_REDUCE)
+            extra += RED_BLOCK_NS * blocks;
+    }
+    return per * (double)n - extra;
 }
 
 /* ------------------------------------------------------------ the run */

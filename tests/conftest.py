@@ -26,7 +26,7 @@ ISAS = _core.available_isas()
 @pytest.fixture(autouse=True, scope="session")
 def _thread_even_small_work():
     """Tests use small columns: let the VM start threads for any amount of work
-    (by default it needs an estimated 100 us per thread), so that every test
+    (by default it needs an estimated 30 us per thread), so that every test
     that asks for threads gets them.  tests/test_vm.py checks the default."""
     before = _core.set_thread_min_ns(0)
     yield

@@ -306,9 +306,10 @@ void blawk_vm_set_stream_min(size_t bytes);
 
 /*
  * Threads are used only where each gets at least this much estimated work
- * (nanoseconds at one thread; default 100 us: starting a worker costs tens of
- * microseconds).  The estimate is per instruction and per column streamed,
- * see vm.c.  0 means: any stage that may run threaded and has a block per
+ * (nanoseconds at one thread; default 30 us: handing work to a pool thread
+ * costs microseconds, tens when it sleeps).  The estimate is per instruction
+ * and per column streamed, less what per-block reduction partials add on
+ * threads, see vm.c.  0 means: any stage that may run threaded and has a block per
  * thread does.  blawk_vm_last_threads() tells how many threads the calling
  * thread's last successful blawk_vm_exec used.  The bits of the results are
  * the same either way.

@@ -563,7 +563,9 @@ def test_streamed_outputs_same_bits(isa: str, threads: int) -> None:
     ok = random_validity(rng, n, "sparse")
     c = blawk.Column(x, valid=ok)
     X = blawk.col("x")
-    exprs = [X.dlog(1) * 252 + 1, blawk.zscore(X.dlog(1) * 252), (X * 1.5 + 2) * X / (X + 4)]
+    # the last three are lone maps of inputs: each thread's range in one call
+    exprs = [X.dlog(1) * 252 + 1, blawk.zscore(X.dlog(1) * 252), (X * 1.5 + 2) * X / (X + 4),
+             X * 1.5, X.sqrt(), X - blawk.col("x")]
     before = _core.stream_min()
     try:
         blawk.set_threads(1)

@@ -49,23 +49,6 @@ static inline __m256i mask_avx2(unsigned bits)
 
 #include "reduce_impl.h"
 
-/* the narrowing pass's scalar tail and reference (reduce.h) */
-static inline size_t pick_rows(double *dst, size_t m, size_t cap, const double *x, size_t i0,
-                               size_t n, double lo, double hi, size_t *less)
-{
-    size_t l = 0;
-    for (size_t i = i0; i < n; i++) {
-        const double v = x[i];
-        dst[m] = v; /* written always, kept when in range: no branch */
-        m += (v >= lo) & (v <= hi);
-        l += v < lo;
-        if (m > cap)
-            return SIZE_MAX;
-    }
-    *less += l;
-    return m;
-}
-
 /* lanes kept by a 4-bit mask, moved to the front: dword indices for
  * _mm256_permutevar8x32_epi32 (lane j is dwords 2j, 2j+1) */
 static const int32_t pick_perm[16][8] = {

@@ -49,23 +49,6 @@ static inline double hmul_avx512(__m512d v)
 
 #include "reduce_impl.h"
 
-/* the narrowing pass's scalar tail and reference (reduce.h) */
-static inline size_t pick_rows(double *dst, size_t m, size_t cap, const double *x, size_t i0,
-                               size_t n, double lo, double hi, size_t *less)
-{
-    size_t l = 0;
-    for (size_t i = i0; i < n; i++) {
-        const double v = x[i];
-        dst[m] = v; /* written always, kept when in range: no branch */
-        m += (v >= lo) & (v <= hi);
-        l += v < lo;
-        if (m > cap)
-            return SIZE_MAX;
-    }
-    *less += l;
-    return m;
-}
-
 /* compress in a register, store the whole vector, advance by the count (a
  * compressing store to memory is slow on some cores) */
 static size_t red_pick_avx512(double *dst, size_t cap, const double *x, size_t n, double lo,

@@ -419,6 +419,24 @@ static void K(red_comoments)(const double *x, const double *y, const uint64_t *v
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
+/* the narrowing pass (reduce.h: pick) over rows [i0, n) with m values kept so
+ * far: the scalar reference, and the vector versions' tail */
+static inline size_t pick_rows(double *dst, size_t m, size_t cap, const double *x, size_t i0,
+                               size_t n, double lo, double hi, size_t *less)
+{
+    size_t l = 0;
+    for (size_t i = i0; i < n; i++) {
+        const double v = x[i];
+        dst[m] = v; /* written always, kept when in range: no branch */
+        m += (v >= lo) & (v <= hi);
+        l += v < lo;
+        if (m > cap)
+            return SIZE_MAX;
+    }
+    *less += l;
+    return m;
+}
+
 /* defined by each ISA's file, after this one */
 static size_t K(red_pick)(double *dst, size_t cap, const double *x, size_t n, double lo,
                           double hi, size_t *less);

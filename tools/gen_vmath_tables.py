@@ -228,9 +228,14 @@ def gen_log():
         return (r + r * r * mp.polyval([mp.mpf(v) for v in cd[::-1]], r)
                 - mp.log1p(r)) / mp.log1p(r)
     err = max_err(e, a, b)
+    # log2 / log10 = log * C with C = 1/ln2, 1/ln10 as hi + lo
+    consts = {}
+    for name, v in (("INVLN2", 1 / ln2), ("INVLN10", 1 / mp.log(10))):
+        h = to_double(v)
+        consts[name] = (h, to_double(v - mp.mpf(h)))
     return dict(ln2_hi=float(ln2_hi), ln2_lo=ln2_lo, invc=invc, logc_hi=lhi,
                 logc_lo=llo, poly=cd, rmin=float(rmin), rmax=float(rmax),
-                err=err)
+                err=err, consts=consts)
 
 
 # ---------------------------------------------------------------- exp
@@ -316,6 +321,11 @@ def render(lg, ex):
          f"#define BLAWK_VLOG_LN2_LO {hexd(lg['ln2_lo'])}"]
     for i, v in enumerate(lg["poly"]):
         h.append(f"#define BLAWK_VLOG_C{i + 2} {hexd(v)}")
+    h += ["/* log2 x = log x * (INVLN2_HI + INVLN2_LO), log10 x = log x * (INVLN10_HI + ...),",
+          " * each pair = RN(C) + RN(C - RN(C)) */"]
+    for name, (chi, clo) in lg["consts"].items():
+        h.append(f"#define BLAWK_VLOG_{name}_HI {hexd(chi)}")
+        h.append(f"#define BLAWK_VLOG_{name}_LO {hexd(clo)}")
     h += ["",
           "/* ---- exp ---- */",
           "/* k = round(x * 16/ln2) (via fma with SHIFT), r = x - k*L_HI - k*L_LO,",

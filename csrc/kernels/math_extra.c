@@ -43,10 +43,7 @@ static inline double max1(double a, double b) { return a != a ? a : b != b ? b :
     }
 
 UNARY(blawk_k_sign, sign1)
-UNARY(blawk_k_log1p, log1p)
 UNARY(blawk_k_expm1, expm1)
-UNARY(blawk_k_log10, log10)
-UNARY(blawk_k_log2, log2)
 BINARY(blawk_k_pow, pow)
 BINARY(blawk_k_mod, mod1)
 BINARY(blawk_k_min2, min1)

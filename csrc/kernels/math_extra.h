@@ -15,10 +15,7 @@
 #include <stddef.h>
 
 void blawk_k_sign(double *out, const double *a, size_t n);
-void blawk_k_log1p(double *out, const double *a, size_t n);
 void blawk_k_expm1(double *out, const double *a, size_t n);
-void blawk_k_log10(double *out, const double *a, size_t n);
-void blawk_k_log2(double *out, const double *a, size_t n);
 void blawk_k_pow(double *out, const double *a, const double *b, size_t n);
 void blawk_k_mod(double *out, const double *a, const double *b, size_t n);
 void blawk_k_min2(double *out, const double *a, const double *b, size_t n);

@@ -56,10 +56,17 @@ static inline __m256d log_rows(const char *r0, const char *r1, const char *r2, c
     return _mm256_unpacklo_pd(a, b);
 }
 
-/* log for 4 lanes that are all positive, normal and finite (x may be a
- * subnormal input pre-scaled by 2^52, then kadj = -52 in those lanes). */
-static inline __m256d log4_core(__m256d x, const char *w0, const char *w1, const char *w2,
-                                const char *w3, int scaled, __m256d kadj)
+#define AI inline __attribute__((always_inline))
+
+enum { F_LOG, F_LOG2, F_LOG10 };
+
+/* log = hi + lo (see log_hl in vmath_scalar.c) for 4 lanes that are all
+ * positive, normal and finite (x may be a subnormal input pre-scaled by 2^52,
+ * then kadj = -52 in those lanes); with_c: log1p's correction for the rounding
+ * error c of x = fl(1 + a). */
+static AI void log4_hl(__m256d x, const char *w0, const char *w1, const char *w2,
+                       const char *w3, int scaled, __m256d kadj, __m256d c, int with_c,
+                       __m256d *phi, __m256d *plo)
 {
     __m256i ix = _mm256_castpd_si256(x);
     /* With tmp = ix - bits(0.75): k = tmp >> 52 (arithmetic), z = x / 2^k.
@@ -81,6 +88,14 @@ static inline __m256d log4_core(__m256d x, const char *w0, const char *w1, const
     __m256d hi = _mm256_add_pd(t, r);
     __m256d e1 = _mm256_add_pd(_mm256_sub_pd(t, hi), r);
     __m256d l0 = _mm256_fmadd_pd(k, bcast(BLAWK_VLOG_LN2_LO), llo);
+    if (with_c) {
+        /* d = c * invc * 2^-min(k, 1000); 2^-ks from the bits of (1023 - ks) + 2^52 */
+        __m256d ks = _mm256_min_pd(k, bcast(1000.0));
+        __m256d eb = _mm256_add_pd(_mm256_sub_pd(bcast(1023.0), ks), bcast(0x1p52));
+        __m256d s2 = _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_castpd_si256(eb), 52));
+        __m256d d = _mm256_mul_pd(_mm256_mul_pd(c, invc), s2);
+        l0 = _mm256_add_pd(l0, _mm256_fnmadd_pd(r, d, d));
+    }
     __m256d l1 = _mm256_add_pd(l0, e1);
     __m256d r2 = _mm256_mul_pd(r, r);
     __m256d a0 = _mm256_fmadd_pd(bcast(BLAWK_VLOG_C3), r, bcast(BLAWK_VLOG_C2));
@@ -91,8 +106,35 @@ static inline __m256d log4_core(__m256d x, const char *w0, const char *w1, const
     p = _mm256_fmadd_pd(p, r2, a2);
     p = _mm256_fmadd_pd(p, r2, a1);
     p = _mm256_fmadd_pd(p, r2, a0);
-    __m256d lo = _mm256_fmadd_pd(r2, p, l1);
+    *phi = hi;
+    *plo = _mm256_fmadd_pd(r2, p, l1);
+}
+
+/* (hi + lo) * (ch + cl) as dd_scale in vmath_scalar.c */
+static AI __m256d dd_scale4(__m256d hi, __m256d lo, double ch, double cl)
+{
+    __m256d ph = _mm256_mul_pd(hi, bcast(ch));
+    __m256d pl = _mm256_fmsub_pd(hi, bcast(ch), ph);
+    pl = _mm256_fmadd_pd(lo, bcast(ch), pl);
+    pl = _mm256_fmadd_pd(hi, bcast(cl), pl);
+    return _mm256_add_pd(ph, pl);
+}
+
+static AI __m256d log_finish(__m256d hi, __m256d lo, int f)
+{
+    if (f == F_LOG2)
+        return dd_scale4(hi, lo, BLAWK_VLOG_INVLN2_HI, BLAWK_VLOG_INVLN2_LO);
+    if (f == F_LOG10)
+        return dd_scale4(hi, lo, BLAWK_VLOG_INVLN10_HI, BLAWK_VLOG_INVLN10_LO);
     return _mm256_add_pd(hi, lo);
+}
+
+static AI __m256d log4_core(__m256d x, const char *w0, const char *w1, const char *w2,
+                            const char *w3, int scaled, __m256d kadj, int f)
+{
+    __m256d hi, lo;
+    log4_hl(x, w0, w1, w2, w3, scaled, kadj, x, 0, &hi, &lo);
+    return log_finish(hi, lo, f);
 }
 
 /* all-ones in lanes that are not positive normal finite */
@@ -105,7 +147,7 @@ static inline __m256i log_unusual(__m256d x)
 }
 
 /* Any 4 lanes: zero, subnormal, negative, inf and NaN too. */
-static inline __m256d log4_any(__m256d x)
+static AI __m256d log4_any(__m256d x, int f)
 {
     __m256d sub = _mm256_cmp_pd(x, bcast(0x1p-1022), _CMP_LT_OQ);
     __m256d xs = _mm256_blendv_pd(x, _mm256_mul_pd(x, bcast(0x1p52)), sub);
@@ -114,7 +156,7 @@ static inline __m256d log4_any(__m256d x)
     const char *t = (const char *)blawk_vlog_rows;
     __m256d res = log4_core(xs, t + LOG_ROW_OFFSET(xb[0]), t + LOG_ROW_OFFSET(xb[1]),
                             t + LOG_ROW_OFFSET(xb[2]), t + LOG_ROW_OFFSET(xb[3]),
-                            1, _mm256_and_pd(sub, bcast(-52.0)));
+                            1, _mm256_and_pd(sub, bcast(-52.0)), f);
     __m256d nanq = _mm256_or_pd(x, _mm256_castsi256_pd(bcasti(QUIET_BIT)));
     res = _mm256_blendv_pd(res, _mm256_castsi256_pd(bcasti(DEFAULT_NAN)),
                            _mm256_cmp_pd(x, bcast(0.0), _CMP_LT_OQ));
@@ -125,18 +167,18 @@ static inline __m256d log4_any(__m256d x)
 
 /* Tail of fewer than 8 elements: the general path on a padded copy
  * (pad value 1); writes 8 logs into buf. */
-static inline void log_tail(double buf[8], const double *x, size_t m)
+static AI void log_tail(double buf[8], const double *x, size_t m, int f)
 {
     for (int j = 0; j < 8; j++)
         buf[j] = 1.0;
     memcpy(buf, x, m * sizeof *x);
-    _mm256_storeu_pd(buf, log4_any(_mm256_loadu_pd(buf)));
-    _mm256_storeu_pd(buf + 4, log4_any(_mm256_loadu_pd(buf + 4)));
+    _mm256_storeu_pd(buf, log4_any(_mm256_loadu_pd(buf), f));
+    _mm256_storeu_pd(buf + 4, log4_any(_mm256_loadu_pd(buf + 4), f));
 }
 
 /* log of the 8 doubles at p, as two vectors: the fast path when no lane is
  * zero, negative, subnormal, inf or NaN, else the general one. */
-static inline void log8_at(const double *p, __m256d *ya, __m256d *yb)
+static AI void log8_at(const double *p, __m256d *ya, __m256d *yb, int f)
 {
     const char *t = (const char *)blawk_vlog_rows;
     uint64_t b[8];
@@ -148,28 +190,83 @@ static inline void log8_at(const double *p, __m256d *ya, __m256d *yb)
     if (_mm256_testz_si256(u, u)) {
         *ya = log4_core(xa, t + LOG_ROW_OFFSET(b[0]), t + LOG_ROW_OFFSET(b[1]),
                         t + LOG_ROW_OFFSET(b[2]), t + LOG_ROW_OFFSET(b[3]), 0,
-                        _mm256_setzero_pd());
+                        _mm256_setzero_pd(), f);
         *yb = log4_core(xb, t + LOG_ROW_OFFSET(b[4]), t + LOG_ROW_OFFSET(b[5]),
                         t + LOG_ROW_OFFSET(b[6]), t + LOG_ROW_OFFSET(b[7]), 0,
-                        _mm256_setzero_pd());
+                        _mm256_setzero_pd(), f);
     } else {
-        *ya = log4_any(xa);
-        *yb = log4_any(xb);
+        *ya = log4_any(xa, f);
+        *yb = log4_any(xb, f);
     }
 }
 
-void blawk_vlog_avx2(double *out, const double *x, size_t n)
+#define LOG_FAMILY(name, f)                                                     \
+    void name(double *out, const double *x, size_t n)                           \
+    {                                                                           \
+        size_t i = 0;                                                           \
+        for (; i + 8 <= n; i += 8) {                                            \
+            __m256d ya, yb;                                                     \
+            log8_at(x + i, &ya, &yb, f);                                        \
+            _mm256_storeu_pd(out + i, ya);                                      \
+            _mm256_storeu_pd(out + i + 4, yb);                                  \
+        }                                                                       \
+        if (i < n) {                                                            \
+            double buf[8];                                                      \
+            log_tail(buf, x + i, n - i, f);                                     \
+            memcpy(out + i, buf, (n - i) * sizeof *x);                          \
+        }                                                                       \
+    }
+
+LOG_FAMILY(blawk_vlog_avx2, F_LOG)
+LOG_FAMILY(blawk_vlog2_avx2, F_LOG2)
+LOG_FAMILY(blawk_vlog10_avx2, F_LOG10)
+
+/* log1p: u = fl(1 + x) and its rounding error c (TwoSum) in the vector, the
+ * rows from u's bits (stored and reloaded: u is not in memory), then the log
+ * core with the correction; lanes outside (-1, inf), zeros and NaNs are
+ * computed on u = 1 and blended afterwards. */
+static AI __m256d log1p4(__m256d x)
+{
+    const __m256d one = bcast(1.0);
+    __m256d u = _mm256_add_pd(one, x);
+    __m256d bp = _mm256_sub_pd(u, x);
+    __m256d c = _mm256_add_pd(_mm256_sub_pd(one, bp), _mm256_sub_pd(x, _mm256_sub_pd(u, bp)));
+    __m256d ok = _mm256_and_pd(_mm256_cmp_pd(x, bcast(-1.0), _CMP_GT_OQ),
+                               _mm256_cmp_pd(x, bcast(HUGE_VAL), _CMP_LT_OQ));
+    __m256d zero = _mm256_cmp_pd(x, _mm256_setzero_pd(), _CMP_EQ_OQ);
+    u = _mm256_blendv_pd(one, u, ok);
+    uint64_t ub[4];
+    memcpy(ub, &u, sizeof ub);
+    const char *t = (const char *)blawk_vlog_rows;
+    __m256d hi, lo;
+    log4_hl(u, t + LOG_ROW_OFFSET(ub[0]), t + LOG_ROW_OFFSET(ub[1]), t + LOG_ROW_OFFSET(ub[2]),
+            t + LOG_ROW_OFFSET(ub[3]), 0, _mm256_setzero_pd(), c, 1, &hi, &lo);
+    __m256d res = _mm256_add_pd(hi, lo);
+    if (_mm256_movemask_pd(_mm256_andnot_pd(zero, ok)) != 15) {
+        __m256d nanq = _mm256_or_pd(x, _mm256_castsi256_pd(bcasti(QUIET_BIT)));
+        res = _mm256_blendv_pd(res, _mm256_castsi256_pd(bcasti(DEFAULT_NAN)),
+                               _mm256_cmp_pd(x, bcast(-1.0), _CMP_LT_OQ));
+        res = _mm256_blendv_pd(res, bcast(-HUGE_VAL), _mm256_cmp_pd(x, bcast(-1.0), _CMP_EQ_OQ));
+        res = _mm256_blendv_pd(res, x, _mm256_or_pd(zero, _mm256_cmp_pd(x, bcast(HUGE_VAL), _CMP_EQ_OQ)));
+        res = _mm256_blendv_pd(res, nanq, _mm256_cmp_pd(x, x, _CMP_UNORD_Q));
+    }
+    return res;
+}
+
+void blawk_vlog1p_avx2(double *out, const double *x, size_t n)
 {
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
-        __m256d ya, yb;
-        log8_at(x + i, &ya, &yb);
+        __m256d ya = log1p4(_mm256_loadu_pd(x + i));
+        __m256d yb = log1p4(_mm256_loadu_pd(x + i + 4));
         _mm256_storeu_pd(out + i, ya);
         _mm256_storeu_pd(out + i + 4, yb);
     }
     if (i < n) {
-        double buf[8];
-        log_tail(buf, x + i, n - i);
+        double buf[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        memcpy(buf, x + i, (n - i) * sizeof *x);
+        _mm256_storeu_pd(buf, log1p4(_mm256_loadu_pd(buf)));
+        _mm256_storeu_pd(buf + 4, log1p4(_mm256_loadu_pd(buf + 4)));
         memcpy(out + i, buf, (n - i) * sizeof *x);
     }
 }
@@ -191,7 +288,7 @@ void blawk_vdlog1_avx2(double *out, const double *x, double *carry, double scale
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
         __m256d ya, yb;
-        log8_at(x + i, &ya, &yb);
+        log8_at(x + i, &ya, &yb, F_LOG);
         const __m256d ra = rot1(ya), rb = rot1(yb);
         _mm256_storeu_pd(out + i, _mm256_mul_pd(_mm256_sub_pd(ya, prev1(rprev, ra)), vs));
         _mm256_storeu_pd(out + i + 4, _mm256_mul_pd(_mm256_sub_pd(yb, prev1(ra, rb)), vs));
@@ -205,7 +302,7 @@ void blawk_vdlog1_avx2(double *out, const double *x, double *carry, double scale
         /* tail: logs of a padded copy, then the scalar difference */
         double buf[8];
         size_t m = n - i;
-        log_tail(buf, x + i, m);
+        log_tail(buf, x + i, m, F_LOG);
         for (size_t j = 0; j < m; j++) {
             out[i + j] = (buf[j] - last) * scale;
             last = buf[j];

@@ -25,12 +25,21 @@
  * responses: 0 keep, 2 QNaN(input), 3 QNaN indefinite, 4 -inf, 5 +inf, 8 +0. */
 #define LOG_FIXUP 0x03538422
 #define EXP_FIXUP 0x00000022
+/* log1p, on u = 1 + x: +-0 -> -inf, negative and -inf -> QNaN indefinite, NaN
+ * -> QNaN(u), +inf -> +inf; then on x: +-0 -> x (response 1) */
+#define LOG1P_FIXUP 0x03530422
+#define LOG1P_ZERO_FIXUP 0x00000100
 
 typedef struct {
     __m512d invc0, invc1, lhi0, lhi1, llo0, llo1;
 } log_tab;
 
-static inline __m512d log8(__m512d x, const log_tab *T)
+#define AI inline __attribute__((always_inline))
+
+/* log x = hi + lo (see log_hl in vmath_scalar.c) for positive finite x; with_c:
+ * log1p's correction for the rounding error c of x = fl(1 + a). */
+static AI void log8_hl(__m512d x, const log_tab *T, __m512d c, int with_c,
+                       __m512d *phi, __m512d *plo)
 {
     const __m512d one = _mm512_set1_pd(1.0);
     /* x = z * 2^k, z in [0.75, 1.5); also right for subnormal x. */
@@ -47,6 +56,12 @@ static inline __m512d log8(__m512d x, const log_tab *T)
     __m512d hi = _mm512_add_pd(t, r);
     __m512d e1 = _mm512_add_pd(_mm512_sub_pd(t, hi), r);
     __m512d l0 = _mm512_fmadd_pd(k, _mm512_set1_pd(BLAWK_VLOG_LN2_LO), llo);
+    if (with_c) {
+        __m512d ks = _mm512_min_pd(k, _mm512_set1_pd(1000.0));
+        __m512d d = _mm512_scalef_pd(_mm512_mul_pd(c, invc),
+                                     _mm512_sub_pd(_mm512_setzero_pd(), ks));
+        l0 = _mm512_add_pd(l0, _mm512_fnmadd_pd(r, d, d));
+    }
     __m512d l1 = _mm512_add_pd(l0, e1);
     __m512d r2 = _mm512_mul_pd(r, r);
     __m512d a0 = _mm512_fmadd_pd(_mm512_set1_pd(BLAWK_VLOG_C3), r, _mm512_set1_pd(BLAWK_VLOG_C2));
@@ -57,10 +72,59 @@ static inline __m512d log8(__m512d x, const log_tab *T)
     p = _mm512_fmadd_pd(p, r2, a2);
     p = _mm512_fmadd_pd(p, r2, a1);
     p = _mm512_fmadd_pd(p, r2, a0);
-    __m512d lo = _mm512_fmadd_pd(r2, p, l1);
+    *phi = hi;
+    *plo = _mm512_fmadd_pd(r2, p, l1);
+}
+
+static AI __m512d log8(__m512d x, const log_tab *T)
+{
+    __m512d hi, lo;
+    log8_hl(x, T, x, 0, &hi, &lo);
     __m512d res = _mm512_add_pd(hi, lo);
     /* zero, negative, inf, NaN */
     return _mm512_fixupimm_pd(res, x, _mm512_set1_epi64(LOG_FIXUP), 0);
+}
+
+/* (hi + lo) * (ch + cl) as dd_scale in vmath_scalar.c */
+static AI __m512d dd_scale8(__m512d hi, __m512d lo, double ch, double cl)
+{
+    __m512d vch = _mm512_set1_pd(ch);
+    __m512d ph = _mm512_mul_pd(hi, vch);
+    __m512d pl = _mm512_fmsub_pd(hi, vch, ph);
+    pl = _mm512_fmadd_pd(lo, vch, pl);
+    pl = _mm512_fmadd_pd(hi, _mm512_set1_pd(cl), pl);
+    return _mm512_add_pd(ph, pl);
+}
+
+static AI __m512d log2_8(__m512d x, const log_tab *T)
+{
+    __m512d hi, lo;
+    log8_hl(x, T, x, 0, &hi, &lo);
+    __m512d res = dd_scale8(hi, lo, BLAWK_VLOG_INVLN2_HI, BLAWK_VLOG_INVLN2_LO);
+    return _mm512_fixupimm_pd(res, x, _mm512_set1_epi64(LOG_FIXUP), 0);
+}
+
+static AI __m512d log10_8(__m512d x, const log_tab *T)
+{
+    __m512d hi, lo;
+    log8_hl(x, T, x, 0, &hi, &lo);
+    __m512d res = dd_scale8(hi, lo, BLAWK_VLOG_INVLN10_HI, BLAWK_VLOG_INVLN10_LO);
+    return _mm512_fixupimm_pd(res, x, _mm512_set1_epi64(LOG_FIXUP), 0);
+}
+
+static AI __m512d log1p_8(__m512d x, const log_tab *T)
+{
+    const __m512d one = _mm512_set1_pd(1.0);
+    __m512d u = _mm512_add_pd(one, x);
+    __m512d bp = _mm512_sub_pd(u, x);
+    __m512d c = _mm512_add_pd(_mm512_sub_pd(one, bp), _mm512_sub_pd(x, _mm512_sub_pd(u, bp)));
+    __m512d hi, lo;
+    log8_hl(u, T, c, 1, &hi, &lo);
+    __m512d res = _mm512_add_pd(hi, lo);
+    /* by the class of u: x = -1, x < -1, +-inf, NaN (1 + NaN is the NaN quieted) */
+    res = _mm512_fixupimm_pd(res, u, _mm512_set1_epi64(LOG1P_FIXUP), 0);
+    /* log1p(+-0) = +-0 */
+    return _mm512_fixupimm_pd(res, x, _mm512_set1_epi64(LOG1P_ZERO_FIXUP), 0);
 }
 
 static inline log_tab load_log_tab(void)
@@ -75,23 +139,29 @@ static inline log_tab load_log_tab(void)
     return T;
 }
 
-void blawk_vlog_avx512(double *out, const double *x, size_t n)
-{
-    const log_tab T = load_log_tab();
-    size_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        __m512d a = _mm512_loadu_pd(x + i);
-        __m512d b = _mm512_loadu_pd(x + i + 8);
-        _mm512_storeu_pd(out + i, log8(a, &T));
-        _mm512_storeu_pd(out + i + 8, log8(b, &T));
+#define LOG_FAMILY(name, f8)                                                    \
+    void name(double *out, const double *x, size_t n)                           \
+    {                                                                           \
+        const log_tab T = load_log_tab();                                       \
+        size_t i = 0;                                                           \
+        for (; i + 16 <= n; i += 16) {                                          \
+            __m512d a = _mm512_loadu_pd(x + i);                                 \
+            __m512d b = _mm512_loadu_pd(x + i + 8);                             \
+            _mm512_storeu_pd(out + i, f8(a, &T));                               \
+            _mm512_storeu_pd(out + i + 8, f8(b, &T));                           \
+        }                                                                       \
+        for (; i < n; i += 8) {                                                 \
+            size_t m = n - i;                                                   \
+            __mmask8 k = m >= 8 ? (__mmask8)0xff : (__mmask8)((1u << m) - 1u);  \
+            __m512d a = _mm512_maskz_loadu_pd(k, x + i);                        \
+            _mm512_mask_storeu_pd(out + i, k, f8(a, &T));                       \
+        }                                                                       \
     }
-    for (; i < n; i += 8) {
-        size_t m = n - i;
-        __mmask8 k = m >= 8 ? (__mmask8)0xff : (__mmask8)((1u << m) - 1u);
-        __m512d a = _mm512_maskz_loadu_pd(k, x + i);
-        _mm512_mask_storeu_pd(out + i, k, log8(a, &T));
-    }
-}
+
+LOG_FAMILY(blawk_vlog_avx512, log8)
+LOG_FAMILY(blawk_vlog2_avx512, log2_8)
+LOG_FAMILY(blawk_vlog10_avx512, log10_8)
+LOG_FAMILY(blawk_vlog1p_avx512, log1p_8)
 
 /* [p7, c0, ..., c6]: c moved up one lane, lane 0 from the previous vector */
 static inline __m512d prev1(__m512d p, __m512d c)

@@ -36,8 +36,11 @@ static inline double as_f64(uint64_t u)
 
 /* ------------------------------------------------------------------ log */
 
-/* log(x) for finite x > 0, given x = z * 2^k, z in [0.75, 1.5). */
-static inline double log_core(double z, double k)
+/* log(x) = hi + lo (unevaluated) for finite x > 0, given x = z * 2^k, z in
+ * [0.75, 1.5).  log1p passes x = u = fl(1 + a) and the rounding error c of
+ * that sum (with_c = 1): log(u + c) = log(u) + log1p(d/(1+r)) with
+ * d = c * invc * 2^-k, and d/(1+r) ~ d - r*d is added to the low part. */
+static inline void log_hl(double z, double k, double c, int with_c, double *phi, double *plo)
 {
     unsigned idx = (unsigned)(as_u64(z + BLAWK_VLOG_IDX_OFFSET) >> 48) & 15u;
     double invc = blawk_vlog_invc[idx];
@@ -46,6 +49,13 @@ static inline double log_core(double z, double k)
     double hi = t + r;
     double e1 = (t - hi) + r;                  /* Fast2Sum: |t| >= |r| or t == 0 */
     double l0 = fma(k, BLAWK_VLOG_LN2_LO, blawk_vlog_logc_lo[idx]);
+    if (with_c) {
+        /* d = c * invc * 2^-min(k, 1000), the scaling exact (for k > 1000,
+         * |c| <= 1 and d is below 2^-999 either way) */
+        double ks = k < 1000.0 ? k : 1000.0;
+        double d = (c * invc) * as_f64((uint64_t)(1023 - (int)ks) << 52);
+        l0 = l0 + fma(-r, d, d);
+    }
     double l1 = l0 + e1;
     double r2 = r * r;
     double a0 = fma(BLAWK_VLOG_C3, r, BLAWK_VLOG_C2);
@@ -56,11 +66,41 @@ static inline double log_core(double z, double k)
     p = fma(p, r2, a2);
     p = fma(p, r2, a1);
     p = fma(p, r2, a0);
-    double lo = fma(r2, p, l1);
-    return hi + lo;
+    *phi = hi;
+    *plo = fma(r2, p, l1);
 }
 
-static inline double log_one(double x)
+/* (hi + lo) * (ch + cl), rounded once at the end: hi*ch exactly as ph + pl,
+ * then lo*ch and hi*cl into pl (|lo| <= |hi|/60, so their roundings are far
+ * below the result's ULP). */
+static inline double dd_scale(double hi, double lo, double ch, double cl)
+{
+    double ph = hi * ch;
+    double pl = fma(hi, ch, -ph);
+    pl = fma(lo, ch, pl);
+    pl = fma(hi, cl, pl);
+    return ph + pl;
+}
+
+/* Positive normal x (bits ix; a subnormal pre-scaled by 2^52 with kadj = -52):
+ * x = z * 2^k with z in [0.75, 1.5). */
+static inline void log_split(uint64_t ix, int kadj, double *z, double *k)
+{
+    /* x = m * 2^e, m in [1,2); z = m or m/2 so that z is in [0.75, 1.5). */
+    int e = (int)(ix >> 52) - 1023 + kadj;
+    uint64_t mant = ix & 0x000fffffffffffffull;
+    uint64_t zb = mant | 0x3ff0000000000000ull;
+    if (mant >= 0x0008000000000000ull) {            /* m >= 1.5 */
+        zb = mant | 0x3fe0000000000000ull;
+        e += 1;
+    }
+    *z = as_f64(zb);
+    *k = (double)e;
+}
+
+enum { F_LOG, F_LOG2, F_LOG10 };
+
+static inline double log_one(double x, int f)
 {
     uint64_t ix = as_u64(x);
     int kadj = 0;
@@ -77,28 +117,66 @@ static inline double log_one(double x)
         ix = as_u64(x * 0x1p52);                    /* subnormal: exact */
         kadj = -52;
     }
-    /* x = m * 2^e, m in [1,2); z = m or m/2 so that z is in [0.75, 1.5). */
-    int e = (int)(ix >> 52) - 1023 + kadj;
-    uint64_t mant = ix & 0x000fffffffffffffull;
-    uint64_t zb = mant | 0x3ff0000000000000ull;
-    if (mant >= 0x0008000000000000ull) {            /* m >= 1.5 */
-        zb = mant | 0x3fe0000000000000ull;
-        e += 1;
+    double z, k, hi, lo;
+    log_split(ix, kadj, &z, &k);
+    log_hl(z, k, 0.0, 0, &hi, &lo);
+    if (f == F_LOG2)
+        return dd_scale(hi, lo, BLAWK_VLOG_INVLN2_HI, BLAWK_VLOG_INVLN2_LO);
+    if (f == F_LOG10)
+        return dd_scale(hi, lo, BLAWK_VLOG_INVLN10_HI, BLAWK_VLOG_INVLN10_LO);
+    return hi + lo;
+}
+
+/* log1p(a): u = fl(1 + a) and its rounding error c (TwoSum), then log(u + c). */
+static inline double log1p_one(double a)
+{
+    if (!(a > -1.0 && a < HUGE_VAL) || a == 0.0) {
+        if (a != a)
+            return as_f64(as_u64(a) | QUIET_BIT);   /* NaN: quiet it */
+        if (a == 0.0 || a == HUGE_VAL)
+            return a;                               /* +-0, +inf */
+        if (a == -1.0)
+            return -HUGE_VAL;
+        return as_f64(DEFAULT_NAN);                 /* a < -1, -inf */
     }
-    return log_core(as_f64(zb), (double)e);
+    double u = 1.0 + a;                             /* normal: u >= 2^-53 */
+    double bp = u - a;
+    double c = (1.0 - bp) + (a - (u - bp));         /* u + c = 1 + a exactly */
+    double z, k, hi, lo;
+    log_split(as_u64(u), 0, &z, &k);
+    log_hl(z, k, c, 1, &hi, &lo);
+    return hi + lo;
 }
 
 void blawk_vlog_scalar(double *out, const double *x, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        out[i] = log_one(x[i]);
+        out[i] = log_one(x[i], F_LOG);
+}
+
+void blawk_vlog2_scalar(double *out, const double *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = log_one(x[i], F_LOG2);
+}
+
+void blawk_vlog10_scalar(double *out, const double *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = log_one(x[i], F_LOG10);
+}
+
+void blawk_vlog1p_scalar(double *out, const double *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = log1p_one(x[i]);
 }
 
 void blawk_vdlog1_scalar(double *out, const double *x, double *carry, double scale, size_t n)
 {
     double prev = *carry;
     for (size_t i = 0; i < n; i++) {
-        const double l = log_one(x[i]);
+        const double l = log_one(x[i], F_LOG);
         out[i] = (l - prev) * scale;
         prev = l;
     }

@@ -34,6 +34,12 @@
 #define BLAWK_VLOG_C8 -0x1.fffd73565ac1ap-4
 #define BLAWK_VLOG_C9 0x1.c7fb55924d6bdp-4
 #define BLAWK_VLOG_C10 -0x1.9f6daecce8fe8p-4
+/* log2 x = log x * (INVLN2_HI + INVLN2_LO), log10 x = log x * (INVLN10_HI + ...),
+ * each pair = RN(C) + RN(C - RN(C)) */
+#define BLAWK_VLOG_INVLN2_HI 0x1.71547652b82fep+0
+#define BLAWK_VLOG_INVLN2_LO 0x1.777d0ffda0d24p-56
+#define BLAWK_VLOG_INVLN10_HI 0x1.bcb7b1526e50ep-2
+#define BLAWK_VLOG_INVLN10_LO 0x1.95355baaafad3p-57
 
 /* ---- exp ---- */
 /* k = round(x * 16/ln2) (via fma with SHIFT), r = x - k*L_HI - k*L_LO,

@@ -84,18 +84,23 @@ static AI void log4_hl(__m256d x, const char *w0, const char *w1, const char *w2
     __m256d invc = _mm256_castsi256_pd(_mm256_add_epi64(
         _mm256_slli_epi64(_mm256_castpd_si256(llo), 46), bcasti((long long)BLAWK_VLOG_INVC_BIAS)));
     __m256d r = _mm256_fnmsub_pd(zneg, invc, bcast(1.0));   /* z*invc - 1 */
-    __m256d t = _mm256_fmadd_pd(k, bcast(BLAWK_VLOG_LN2_HI), lhi);
-    __m256d hi = _mm256_add_pd(t, r);
-    __m256d e1 = _mm256_add_pd(_mm256_sub_pd(t, hi), r);
-    __m256d l0 = _mm256_fmadd_pd(k, bcast(BLAWK_VLOG_LN2_LO), llo);
+    __m256d rl = r;
     if (with_c) {
         /* d = c * invc * 2^-min(k, 1000); 2^-ks from the bits of (1023 - ks) + 2^52 */
         __m256d ks = _mm256_min_pd(k, bcast(1000.0));
         __m256d eb = _mm256_add_pd(_mm256_sub_pd(bcast(1023.0), ks), bcast(0x1p52));
         __m256d s2 = _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_castpd_si256(eb), 52));
         __m256d d = _mm256_mul_pd(_mm256_mul_pd(c, invc), s2);
-        l0 = _mm256_add_pd(l0, _mm256_fnmadd_pd(r, d, d));
+        __m256d r0 = r;
+        r = _mm256_add_pd(r0, d);
+        rl = _mm256_add_pd(_mm256_sub_pd(r0, r), d);
     }
+    __m256d t = _mm256_fmadd_pd(k, bcast(BLAWK_VLOG_LN2_HI), lhi);
+    __m256d hi = _mm256_add_pd(t, r);
+    __m256d e1 = _mm256_add_pd(_mm256_sub_pd(t, hi), r);
+    __m256d l0 = _mm256_fmadd_pd(k, bcast(BLAWK_VLOG_LN2_LO), llo);
+    if (with_c)
+        l0 = _mm256_add_pd(l0, rl);
     __m256d l1 = _mm256_add_pd(l0, e1);
     __m256d r2 = _mm256_mul_pd(r, r);
     __m256d a0 = _mm256_fmadd_pd(bcast(BLAWK_VLOG_C3), r, bcast(BLAWK_VLOG_C2));

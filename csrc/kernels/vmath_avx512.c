@@ -52,16 +52,21 @@ static AI void log8_hl(__m512d x, const log_tab *T, __m512d c, int with_c,
     __m512d lhi = _mm512_permutex2var_pd(T->lhi0, idx, T->lhi1);
     __m512d llo = _mm512_permutex2var_pd(T->llo0, idx, T->llo1);
     __m512d r = _mm512_fmsub_pd(z, invc, one);
-    __m512d t = _mm512_fmadd_pd(k, _mm512_set1_pd(BLAWK_VLOG_LN2_HI), lhi);
-    __m512d hi = _mm512_add_pd(t, r);
-    __m512d e1 = _mm512_add_pd(_mm512_sub_pd(t, hi), r);
-    __m512d l0 = _mm512_fmadd_pd(k, _mm512_set1_pd(BLAWK_VLOG_LN2_LO), llo);
+    __m512d rl = r;
     if (with_c) {
         __m512d ks = _mm512_min_pd(k, _mm512_set1_pd(1000.0));
         __m512d d = _mm512_scalef_pd(_mm512_mul_pd(c, invc),
                                      _mm512_sub_pd(_mm512_setzero_pd(), ks));
-        l0 = _mm512_add_pd(l0, _mm512_fnmadd_pd(r, d, d));
+        __m512d r0 = r;
+        r = _mm512_add_pd(r0, d);
+        rl = _mm512_add_pd(_mm512_sub_pd(r0, r), d);
     }
+    __m512d t = _mm512_fmadd_pd(k, _mm512_set1_pd(BLAWK_VLOG_LN2_HI), lhi);
+    __m512d hi = _mm512_add_pd(t, r);
+    __m512d e1 = _mm512_add_pd(_mm512_sub_pd(t, hi), r);
+    __m512d l0 = _mm512_fmadd_pd(k, _mm512_set1_pd(BLAWK_VLOG_LN2_LO), llo);
+    if (with_c)
+        l0 = _mm512_add_pd(l0, rl);
     __m512d l1 = _mm512_add_pd(l0, e1);
     __m512d r2 = _mm512_mul_pd(r, r);
     __m512d a0 = _mm512_fmadd_pd(_mm512_set1_pd(BLAWK_VLOG_C3), r, _mm512_set1_pd(BLAWK_VLOG_C2));

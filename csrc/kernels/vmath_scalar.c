@@ -38,24 +38,32 @@ static inline double as_f64(uint64_t u)
 
 /* log(x) = hi + lo (unevaluated) for finite x > 0, given x = z * 2^k, z in
  * [0.75, 1.5).  log1p passes x = u = fl(1 + a) and the rounding error c of
- * that sum (with_c = 1): log(u + c) = log(u) + log1p(d/(1+r)) with
- * d = c * invc * 2^-k, and d/(1+r) ~ d - r*d is added to the low part. */
+ * that sum (with_c = 1): (u + c) * 2^-k * invc - 1 = r + d with
+ * d = c * invc * 2^-k; the polynomial takes r = fl(r + d), the low part the
+ * error rl of that sum (Fast2Sum, exact when |r| >= |d|, and when k = 0 in
+ * interval 0, where r + d = a exactly; elsewhere |result| > 0.03 and the
+ * d-terms only matter at the 2^-60 level). */
 static inline void log_hl(double z, double k, double c, int with_c, double *phi, double *plo)
 {
     unsigned idx = (unsigned)(as_u64(z + BLAWK_VLOG_IDX_OFFSET) >> 48) & 15u;
     double invc = blawk_vlog_invc[idx];
     double r = fma(z, invc, -1.0);                         /* exact */
+    double rl = 0.0;
+    if (with_c) {
+        /* d = c * invc * 2^-min(k, 1000), the scaling exact (for k > 1000,
+         * |c| <= 1 and d is below 2^-999 either way); r + rl = r + d */
+        double ks = k < 1000.0 ? k : 1000.0;
+        double d = (c * invc) * as_f64((uint64_t)(1023 - (int)ks) << 52);
+        double r0 = r;
+        r = r0 + d;
+        rl = (r0 - r) + d;
+    }
     double t = fma(k, BLAWK_VLOG_LN2_HI, blawk_vlog_logc_hi[idx]); /* exact */
     double hi = t + r;
     double e1 = (t - hi) + r;                  /* Fast2Sum: |t| >= |r| or t == 0 */
     double l0 = fma(k, BLAWK_VLOG_LN2_LO, blawk_vlog_logc_lo[idx]);
-    if (with_c) {
-        /* d = c * invc * 2^-min(k, 1000), the scaling exact (for k > 1000,
-         * |c| <= 1 and d is below 2^-999 either way) */
-        double ks = k < 1000.0 ? k : 1000.0;
-        double d = (c * invc) * as_f64((uint64_t)(1023 - (int)ks) << 52);
-        l0 = l0 + fma(-r, d, d);
-    }
+    if (with_c)
+        l0 = l0 + rl;
     double l1 = l0 + e1;
     double r2 = r * r;
     double a0 = fma(BLAWK_VLOG_C3, r, BLAWK_VLOG_C2);

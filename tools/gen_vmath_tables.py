@@ -30,6 +30,13 @@ hi a multiple of 2^-42 so k*hi is exact), exp(x) = 2^floor(k/16) *
 T[k mod 16] * exp(r) with T[j] = 2^(j/16) stored as hi + lo, and
 exp(r) - 1 approximated by r + r^2 * Q(r), Q of degree 5 fitted by Remez
 (relative error) on |r| <= ln2/32 (plus a hair).
+
+pow
+---
+log|x| in double-double from the log reduction and table:
+log1p(r) = r - r^2/2 + r^3 Q(r), Q of degree 8 fitted by Remez (relative
+error of (log1p(r) - r + r^2/2)/r^3) on the same range of r; exp of the
+double-double y*log|x| uses exp's reduction, table and polynomial.
 """
 import struct
 import sys
@@ -44,6 +51,7 @@ OUT_C = ROOT / "csrc" / "kernels" / "vmath_tables.c"
 OUT_H = ROOT / "csrc" / "kernels" / "vmath_tables.h"
 
 LOG_PDEG = 8   # P(r): c2 + c3 r + ... + c10 r^8
+POW_QDEG = 8   # pow's log: Q(r): c3 + c4 r + ... + c11 r^8
 EXP_QDEG = 5   # Q(r): c2 + c3 r + ... + c7 r^5
 
 
@@ -238,6 +246,31 @@ def gen_log():
                 err=err, consts=consts)
 
 
+# ---------------------------------------------------------------- pow
+def g_pow(r):
+    """(log1p(r) - r + r^2/2) / r^3, with the series near 0."""
+    if abs(r) < mp.mpf(2) ** -40:
+        return sum((-1) ** k * r ** k / (k + 3) for k in range(10))
+    return (mp.log1p(r) - r + r * r / 2) / r ** 3
+
+
+def gen_pow(lg):
+    """pow's log: the same reduction and table as log, log1p(r) = r - r^2/2
+    + r^3 Q(r) with r^2/2 kept exactly (double-double) and Q fitted for the
+    relative error of g_pow; reported: the relative error of the whole
+    approximation of log1p(r) (exact arithmetic)."""
+    a = mp.mpf(lg["rmin"]) * (1 + mp.mpf(2) ** -20)
+    b = mp.mpf(lg["rmax"]) * (1 + mp.mpf(2) ** -20)
+    c, _ = remez(g_pow, a, b, POW_QDEG)
+    cd = [to_double(v) for v in c]
+    def e(r):
+        if r == 0:
+            return mp.mpf(0)
+        q = mp.polyval([mp.mpf(v) for v in cd[::-1]], r)
+        return (r - r * r / 2 + r ** 3 * q - mp.log1p(r)) / mp.log1p(r)
+    return dict(poly=cd, err=max_err(e, a, b))
+
+
 # ---------------------------------------------------------------- exp
 def g_exp(r):
     if abs(r) < mp.mpf(2) ** -40:
@@ -300,7 +333,7 @@ extern const double blawk_vexp_rows[32];     /* row j: thi, tlo */
 """
 
 
-def render(lg, ex):
+def render(lg, ex, pw):
     rmin, rmax = lg["rmin"], lg["rmax"]
     ld, ed = LOG_PDEG, EXP_QDEG
     h = [HEAD + " *\n * Constants and tables of blawk's log and exp; see docs/vmath.md.\n */",
@@ -339,6 +372,13 @@ def render(lg, ex):
           "#define BLAWK_VEXP_XMIN -0x1.750p+9  /* -746: exp is +0 below ~-745.13 */"]
     for i, v in enumerate(ex["poly"]):
         h.append(f"#define BLAWK_VEXP_C{i + 2} {hexd(v)}")
+    h += ["",
+          "/* ---- pow ---- */",
+          "/* log|x| for pow: the log reduction and table; log1p(r) ~ r - r^2/2 + r^3*(C3 + C4 r",
+          f" * + ... + C{POW_QDEG + 3} r^{POW_QDEG}) with r^2/2 exact; max relative error of the",
+          f" * rounded coefficients (exact arithmetic) 2^{log2s(pw['err'])}. */"]
+    for i, v in enumerate(pw["poly"]):
+        h.append(f"#define BLAWK_VPOW_C{i + 3} {hexd(v)}")
     h += ["", EXTERNS + "#endif", ""]
     rows = ["BLAWK_VMATH_ALIGN const double blawk_vlog_rows[64] = {"]
     for key in range(32):
@@ -364,7 +404,8 @@ def render(lg, ex):
 def main():
     lg = gen_log()
     ex = gen_exp()
-    c, h = render(lg, ex)
+    pw = gen_pow(lg)
+    c, h = render(lg, ex, pw)
     if "--check" in sys.argv:
         ok = OUT_C.read_text() == c and OUT_H.read_text() == h
         print("up to date" if ok else "OUT OF DATE")
@@ -373,6 +414,7 @@ def main():
     OUT_H.write_text(h)
     print(f"log: r in [{lg['rmin']}, {lg['rmax']}], poly rel err 2^{log2s(lg['err'])}")
     print(f"exp: |r| <= {ex['R']}, poly rel err 2^{log2s(ex['err'])}")
+    print(f"pow's log: poly rel err 2^{log2s(pw['err'])}")
 
 
 if __name__ == "__main__":

@@ -44,12 +44,9 @@ static inline double max1(double a, double b) { return a != a ? a : b != b ? b :
 
 UNARY(blawk_k_sign, sign1)
 UNARY(blawk_k_expm1, expm1)
-BINARY(blawk_k_pow, pow)
 BINARY(blawk_k_mod, mod1)
 BINARY(blawk_k_min2, min1)
 BINARY(blawk_k_max2, max1)
-WITH_S(blawk_k_pow_s, pow(x, s))
-WITH_S(blawk_k_rpow_s, pow(s, x))
 WITH_S(blawk_k_mod_s, mod1(x, s))
 WITH_S(blawk_k_rmod_s, mod1(s, x))
 WITH_S(blawk_k_min_s, min1(x, s))

@@ -42,4 +42,19 @@ void blawk_vlog1p_scalar(double *out, const double *x, size_t n);
 void blawk_vlog1p_avx2(double *out, const double *x, size_t n);
 void blawk_vlog1p_avx512(double *out, const double *x, size_t n);
 
+/* pow(x[i], y[i]), pow(x[i], s), pow(s, y[i]) (C99 Annex F; y == 2 is x*x,
+ * y == 0.5 sqrt(x) except for x = -0, -inf) */
+void blawk_vpow_scalar(double *out, const double *x, const double *y, size_t n);
+void blawk_vpow_avx2(double *out, const double *x, const double *y, size_t n);
+void blawk_vpow_avx512(double *out, const double *x, const double *y, size_t n);
+void blawk_vpow_s_scalar(double *out, const double *x, double s, size_t n);
+void blawk_vpow_s_avx2(double *out, const double *x, double s, size_t n);
+void blawk_vpow_s_avx512(double *out, const double *x, double s, size_t n);
+void blawk_vrpow_s_scalar(double *out, const double *y, double s, size_t n);
+void blawk_vrpow_s_avx2(double *out, const double *y, double s, size_t n);
+void blawk_vrpow_s_avx512(double *out, const double *y, double s, size_t n);
+/* pow for x or y zero, infinite or NaN (vmath_scalar.c; the vector code
+ * calls it for such lanes) */
+double blawk_vpow_special(double x, double y);
+
 #endif

@@ -320,12 +320,15 @@ void blawk_vdlog1_avx2(double *out, const double *x, double *carry, double scale
 
 /* Everything up to y = T[j] * exp(r) (y in about [0.97, 2)), plus kd,
  * thi and t (y = thi + t rounded). */
-static inline __m256d exp4_y(__m256d xc, __m256d *kd_out, __m256d *thi_out, __m256d *t_out)
+static AI __m256d exp4_y(__m256d xc, __m256d xl, int with_lo, __m256d *kd_out,
+                         __m256d *thi_out, __m256d *t_out)
 {
     __m256d kd = _mm256_fmadd_pd(xc, bcast(BLAWK_VEXP_INVLN2N), bcast(BLAWK_VEXP_SHIFT));
     __m256d k = _mm256_sub_pd(kd, bcast(BLAWK_VEXP_SHIFT));
     __m256d r = _mm256_fnmadd_pd(k, bcast(BLAWK_VEXP_L_HI), xc);
     r = _mm256_fnmadd_pd(k, bcast(BLAWK_VEXP_L_LO), r);
+    if (with_lo)
+        r = _mm256_add_pd(r, xl);   /* pow: exp of the double-double x + xl */
     /* k mod 16 is in the low bits of kd's encoding.  Bring the four low
      * bytes over to a general register in one move (vmovq/vpextrq or a
      * store + reloads cost more, gathers much more), then load the rows. */
@@ -359,20 +362,23 @@ static inline __m256d exp4_y(__m256d xc, __m256d *kd_out, __m256d *thi_out, __m2
 
 /* |x| <= 708 in every lane: the result is normal, scale by adding to the
  * exponent field.  kd's low 32 bits hold k (two's complement). */
-static inline __m256d exp4_fast(__m256d x)
+static AI __m256d exp4_fast_lo(__m256d x, __m256d xl, int with_lo)
 {
     __m256d kd, thi, t;
-    __m256d y = exp4_y(x, &kd, &thi, &t);
+    __m256d y = exp4_y(x, xl, with_lo, &kd, &thi, &t);
     __m256i e = _mm256_slli_epi64(_mm256_srai_epi32(_mm256_castpd_si256(kd), 4), 52);
     return _mm256_castsi256_pd(_mm256_add_epi64(_mm256_castpd_si256(y), e));
 }
 
-static inline __m256d exp4_slow(__m256d x)
+static AI __m256d exp4_fast(__m256d x) { return exp4_fast_lo(x, x, 0); }
+
+/* any x (NaN -> garbage, blended by the caller) */
+static AI __m256d exp4_gen(__m256d x, __m256d xl, int with_lo)
 {
     __m256d xc = _mm256_min_pd(x, bcast(BLAWK_VEXP_XMAX)); /* NaN -> XMAX */
     xc = _mm256_max_pd(xc, bcast(BLAWK_VEXP_XMIN));
     __m256d kd, thi, t;
-    __m256d y = exp4_y(xc, &kd, &thi, &t);
+    __m256d y = exp4_y(xc, xl, with_lo, &kd, &thi, &t);
     /* y * 2^e1 * 2^e2 with e1 + e2 = e = floor(k/16): exact, then one
      * rounding (subnormal or inf results), as in the scalar code. */
     __m256i e = _mm256_srai_epi32(_mm256_castpd_si256(kd), 4);
@@ -395,6 +401,12 @@ static inline __m256d exp4_slow(__m256d x)
         __m256d v = _mm256_mul_pd(_mm256_sub_pd(_mm256_add_pd(h, l), one), bcast(0x1p-1022));
         res = _mm256_blendv_pd(res, v, _mm256_and_pd(low, _mm256_cmp_pd(a, one, _CMP_LT_OQ)));
     }
+    return res;
+}
+
+static AI __m256d exp4_slow(__m256d x)
+{
+    __m256d res = exp4_gen(x, x, 0);
     __m256d nanq = _mm256_or_pd(x, _mm256_castsi256_pd(bcasti(QUIET_BIT)));
     return _mm256_blendv_pd(res, nanq, _mm256_cmp_pd(x, x, _CMP_UNORD_Q));
 }
@@ -428,5 +440,159 @@ void blawk_vexp_avx2(double *out, const double *x, size_t n)
         _mm256_storeu_pd(buf, exp4_slow(_mm256_loadu_pd(buf)));
         _mm256_storeu_pd(buf + 4, exp4_slow(_mm256_loadu_pd(buf + 4)));
         for (size_t j = 0; j < m; j++) out[i + j] = buf[j];
+    }
+}
+
+/* ------------------------------------------------------------------ pow */
+
+/* log ax = lh + ll (log_dd in vmath_scalar.c) for 4 positive finite lanes;
+ * subnormals are pre-scaled, the rows come from the stored bits. */
+static AI void log_dd4(__m256d ax, __m256d *plh, __m256d *pll)
+{
+    __m256d sub = _mm256_cmp_pd(ax, bcast(0x1p-1022), _CMP_LT_OQ);
+    __m256d x = _mm256_blendv_pd(ax, _mm256_mul_pd(ax, bcast(0x1p52)), sub);
+    uint64_t xb[4];
+    memcpy(xb, &x, sizeof xb);
+    const char *tb = (const char *)blawk_vlog_rows;
+    __m256i ix = _mm256_castpd_si256(x);
+    __m256i u = _mm256_add_epi64(ix, bcasti(0x4018000000000000LL));
+    __m256d zneg = _mm256_castsi256_pd(
+        _mm256_sub_epi64(ix, _mm256_and_si256(u, bcasti((long long)0xfff0000000000000ull))));
+    __m256i kb = _mm256_or_si256(_mm256_srli_epi64(u, 52), bcasti(0x4330000000000000LL));
+    __m256d k = _mm256_sub_pd(_mm256_castsi256_pd(kb), bcast(0x1p52 + 2048.0));
+    k = _mm256_add_pd(k, _mm256_and_pd(sub, bcast(-52.0)));
+    __m256d llo;
+    __m256d lhi = log_rows(tb + LOG_ROW_OFFSET(xb[0]), tb + LOG_ROW_OFFSET(xb[1]),
+                           tb + LOG_ROW_OFFSET(xb[2]), tb + LOG_ROW_OFFSET(xb[3]), &llo);
+    __m256d invc = _mm256_castsi256_pd(_mm256_add_epi64(
+        _mm256_slli_epi64(_mm256_castpd_si256(llo), 46), bcasti((long long)BLAWK_VLOG_INVC_BIAS)));
+    __m256d r = _mm256_fnmsub_pd(zneg, invc, bcast(1.0));   /* z*invc - 1 */
+    __m256d t = _mm256_fmadd_pd(k, bcast(BLAWK_VLOG_LN2_HI), lhi);
+    __m256d hi = _mm256_add_pd(t, r);
+    __m256d e1 = _mm256_add_pd(_mm256_sub_pd(t, hi), r);
+    __m256d r2h = _mm256_mul_pd(r, r);
+    __m256d r2l = _mm256_fmsub_pd(r, r, r2h);
+    __m256d m = _mm256_mul_pd(bcast(-0.5), r2h);
+    __m256d h2 = _mm256_add_pd(hi, m);
+    __m256d e2 = _mm256_add_pd(_mm256_sub_pd(hi, h2), m);
+    __m256d a0 = _mm256_fmadd_pd(bcast(BLAWK_VPOW_C4), r, bcast(BLAWK_VPOW_C3));
+    __m256d a1 = _mm256_fmadd_pd(bcast(BLAWK_VPOW_C6), r, bcast(BLAWK_VPOW_C5));
+    __m256d a2 = _mm256_fmadd_pd(bcast(BLAWK_VPOW_C8), r, bcast(BLAWK_VPOW_C7));
+    __m256d a3 = _mm256_fmadd_pd(bcast(BLAWK_VPOW_C10), r, bcast(BLAWK_VPOW_C9));
+    __m256d q = _mm256_fmadd_pd(bcast(BLAWK_VPOW_C11), r2h, a3);
+    q = _mm256_fmadd_pd(q, r2h, a2);
+    q = _mm256_fmadd_pd(q, r2h, a1);
+    q = _mm256_fmadd_pd(q, r2h, a0);
+    __m256d r3 = _mm256_mul_pd(r2h, r);
+    __m256d l0 = _mm256_fmadd_pd(k, bcast(BLAWK_VLOG_LN2_LO), llo);
+    __m256d l1 = _mm256_add_pd(l0, e1);
+    __m256d l2 = _mm256_add_pd(l1, e2);
+    __m256d l3 = _mm256_fmadd_pd(bcast(-0.5), r2l, l2);
+    __m256d l4 = _mm256_fmadd_pd(r3, q, l3);
+    __m256d lh = _mm256_add_pd(h2, l4);
+    *plh = lh;
+    *pll = _mm256_add_pd(_mm256_sub_pd(h2, lh), l4);
+}
+
+/* pow of 4 lanes (pow_one in vmath_scalar.c); have_log: lh, ll already
+ * hold log|x| (rpow_s). */
+static AI __m256d pow4(__m256d x, __m256d y, __m256d lh, __m256d ll, int have_log)
+{
+    const __m256d one = bcast(1.0), zero = _mm256_setzero_pd(), inf = bcast(HUGE_VAL);
+    const __m256d absm = _mm256_castsi256_pd(bcasti(0x7fffffffffffffffLL));
+    __m256d ax = _mm256_and_pd(x, absm), ay = _mm256_and_pd(y, absm);
+    __m256d main = _mm256_and_pd(
+        _mm256_and_pd(_mm256_cmp_pd(ax, inf, _CMP_LT_OQ), _mm256_cmp_pd(ax, zero, _CMP_NEQ_OQ)),
+        _mm256_and_pd(_mm256_cmp_pd(ay, inf, _CMP_LT_OQ), _mm256_cmp_pd(ay, zero, _CMP_NEQ_OQ)));
+    __m256d ys = _mm256_blendv_pd(one, y, main);
+    if (!have_log)
+        log_dd4(_mm256_blendv_pd(one, ax, main), &lh, &ll);
+    __m256d zh = _mm256_mul_pd(ys, lh);
+    __m256d zl = _mm256_fmsub_pd(ys, lh, zh);
+    zl = _mm256_fmadd_pd(ys, ll, zl);
+    __m256d azh = _mm256_and_pd(zh, absm);
+    zl = _mm256_and_pd(zl, _mm256_cmp_pd(azh, bcast(2048.0), _CMP_LT_OQ));
+    __m256d res;
+    if (_mm256_movemask_pd(_mm256_cmp_pd(azh, bcast(708.0), _CMP_LE_OQ)) == 15)
+        res = exp4_fast_lo(zh, zl, 1);
+    else
+        res = exp4_gen(zh, zl, 1);
+    /* negative x: an odd integer y flips the sign, a non-integer gives NaN */
+    __m256d neg = _mm256_and_pd(_mm256_cmp_pd(x, zero, _CMP_LT_OQ), main);
+    if (_mm256_movemask_pd(neg)) {
+        const int rn = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
+        __m256d hy = _mm256_mul_pd(y, bcast(0.5));
+        __m256d isint = _mm256_cmp_pd(_mm256_round_pd(y, rn), y, _CMP_EQ_OQ);
+        __m256d odd = _mm256_and_pd(isint, _mm256_cmp_pd(_mm256_round_pd(hy, rn), hy, _CMP_NEQ_OQ));
+        res = _mm256_xor_pd(res, _mm256_and_pd(_mm256_and_pd(neg, odd), bcast(-0.0)));
+        res = _mm256_blendv_pd(res, _mm256_castsi256_pd(bcasti(DEFAULT_NAN)),
+                               _mm256_andnot_pd(isint, neg));
+    }
+    if (_mm256_movemask_pd(main) != 15) {
+        double xr[4], yr[4], rr[4];
+        int mm = _mm256_movemask_pd(main);
+        _mm256_storeu_pd(xr, x);
+        _mm256_storeu_pd(yr, y);
+        _mm256_storeu_pd(rr, res);
+        for (int j = 0; j < 4; j++)
+            if (!((mm >> j) & 1))
+                rr[j] = blawk_vpow_special(xr[j], yr[j]);
+        res = _mm256_loadu_pd(rr);
+    }
+    /* y == 2: x*x; y == 0.5: sqrt(x) unless x is -0 or -inf */
+    __m256d two = _mm256_cmp_pd(y, bcast(2.0), _CMP_EQ_OQ);
+    __m256d half = _mm256_cmp_pd(y, bcast(0.5), _CMP_EQ_OQ);
+    if (_mm256_movemask_pd(_mm256_or_pd(two, half))) {
+        half = _mm256_and_pd(half, _mm256_and_pd(_mm256_cmp_pd(x, zero, _CMP_NEQ_UQ),
+                                                 _mm256_cmp_pd(x, bcast(-HUGE_VAL), _CMP_NEQ_UQ)));
+        res = _mm256_blendv_pd(res, _mm256_mul_pd(x, x), two);
+        res = _mm256_blendv_pd(res, _mm256_sqrt_pd(x), half);
+    }
+    return res;
+}
+
+void blawk_vpow_avx2(double *out, const double *x, const double *y, size_t n)
+{
+    const __m256d z = _mm256_setzero_pd();
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        _mm256_storeu_pd(out + i, pow4(_mm256_loadu_pd(x + i), _mm256_loadu_pd(y + i), z, z, 0));
+    if (i < n) {
+        double a[4] = {1, 1, 1, 1}, b[4] = {1, 1, 1, 1}, r[4];
+        memcpy(a, x + i, (n - i) * sizeof *x);
+        memcpy(b, y + i, (n - i) * sizeof *y);
+        _mm256_storeu_pd(r, pow4(_mm256_loadu_pd(a), _mm256_loadu_pd(b), z, z, 0));
+        memcpy(out + i, r, (n - i) * sizeof *x);
+    }
+}
+
+void blawk_vpow_s_avx2(double *out, const double *x, double s, size_t n)
+{
+    const __m256d z = _mm256_setzero_pd(), vs = _mm256_set1_pd(s);
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        _mm256_storeu_pd(out + i, pow4(_mm256_loadu_pd(x + i), vs, z, z, 0));
+    if (i < n) {
+        double a[4] = {1, 1, 1, 1}, r[4];
+        memcpy(a, x + i, (n - i) * sizeof *x);
+        _mm256_storeu_pd(r, pow4(_mm256_loadu_pd(a), vs, z, z, 0));
+        memcpy(out + i, r, (n - i) * sizeof *x);
+    }
+}
+
+void blawk_vrpow_s_avx2(double *out, const double *y, double s, size_t n)
+{
+    const __m256d vs = _mm256_set1_pd(s);
+    int ok = fabs(s) < HUGE_VAL && s != 0.0;
+    __m256d lh, ll;
+    log_dd4(ok ? _mm256_set1_pd(fabs(s)) : bcast(1.0), &lh, &ll);
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        _mm256_storeu_pd(out + i, pow4(vs, _mm256_loadu_pd(y + i), lh, ll, 1));
+    if (i < n) {
+        double b[4] = {1, 1, 1, 1}, r[4];
+        memcpy(b, y + i, (n - i) * sizeof *y);
+        _mm256_storeu_pd(r, pow4(vs, _mm256_loadu_pd(b), lh, ll, 1));
+        memcpy(out + i, r, (n - i) * sizeof *y);
     }
 }

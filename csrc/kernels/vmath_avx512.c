@@ -15,6 +15,7 @@
 #pragma GCC optimize("schedule-insns", "sched-pressure")
 #endif
 #include <immintrin.h>
+#include <math.h>
 #include <stdint.h>
 
 #include "vmath.h"
@@ -210,7 +211,8 @@ typedef struct {
     __m512d thi0, thi1, tlo0, tlo1;
 } exp_tab;
 
-static inline __m512d exp8(__m512d x, const exp_tab *T)
+/* exp(x + xl) (exp_core in vmath_scalar.c) without the NaN fixup */
+static AI __m512d exp8_core(__m512d x, __m512d xl, int with_lo, const exp_tab *T)
 {
     __m512d xc = _mm512_min_pd(x, _mm512_set1_pd(BLAWK_VEXP_XMAX)); /* NaN -> XMAX */
     xc = _mm512_max_pd(xc, _mm512_set1_pd(BLAWK_VEXP_XMIN));
@@ -219,6 +221,8 @@ static inline __m512d exp8(__m512d x, const exp_tab *T)
     __m512d k = _mm512_sub_pd(kd, _mm512_set1_pd(BLAWK_VEXP_SHIFT));
     __m512d r = _mm512_fnmadd_pd(k, _mm512_set1_pd(BLAWK_VEXP_L_HI), xc);
     r = _mm512_fnmadd_pd(k, _mm512_set1_pd(BLAWK_VEXP_L_LO), r);
+    if (with_lo)
+        r = _mm512_add_pd(r, xl);
     /* the low 4 bits of kd's encoding are k mod 16 */
     __m512i j = _mm512_castpd_si512(kd);
     __m512d thi = _mm512_permutex2var_pd(T->thi0, j, T->thi1);
@@ -248,16 +252,27 @@ static inline __m512d exp8(__m512d x, const exp_tab *T)
         __m512d v = _mm512_mul_pd(_mm512_sub_pd(_mm512_add_pd(h, l), one), _mm512_set1_pd(0x1p-1022));
         res = _mm512_mask_blend_pd(_mm512_cmp_pd_mask(a, one, _CMP_LT_OQ), res, v);
     }
-    return _mm512_fixupimm_pd(res, x, _mm512_set1_epi64(EXP_FIXUP), 0);
+    return res;
 }
 
-void blawk_vexp_avx512(double *out, const double *x, size_t n)
+static AI __m512d exp8(__m512d x, const exp_tab *T)
+{
+    return _mm512_fixupimm_pd(exp8_core(x, x, 0, T), x, _mm512_set1_epi64(EXP_FIXUP), 0);
+}
+
+static inline exp_tab load_exp_tab(void)
 {
     exp_tab T;
     T.thi0 = _mm512_loadu_pd(blawk_vexp_thi);
     T.thi1 = _mm512_loadu_pd(blawk_vexp_thi + 8);
     T.tlo0 = _mm512_loadu_pd(blawk_vexp_tlo);
     T.tlo1 = _mm512_loadu_pd(blawk_vexp_tlo + 8);
+    return T;
+}
+
+void blawk_vexp_avx512(double *out, const double *x, size_t n)
+{
+    const exp_tab T = load_exp_tab();
     size_t i = 0;
     for (; i + 16 <= n; i += 16) {
         __m512d a = _mm512_loadu_pd(x + i);
@@ -270,5 +285,156 @@ void blawk_vexp_avx512(double *out, const double *x, size_t n)
         __mmask8 k = m >= 8 ? (__mmask8)0xff : (__mmask8)((1u << m) - 1u);
         __m512d a = _mm512_maskz_loadu_pd(k, x + i);
         _mm512_mask_storeu_pd(out + i, k, exp8(a, &T));
+    }
+}
+
+/* ------------------------------------------------------------------ pow */
+
+/* log ax = lh + ll for positive finite ax (log_dd in vmath_scalar.c) */
+static AI void log_dd8(__m512d ax, const log_tab *T, __m512d *plh, __m512d *pll)
+{
+    const __m512d one = _mm512_set1_pd(1.0);
+    __m512d z = _mm512_getmant_pd(ax, _MM_MANT_NORM_p75_1p5, _MM_MANT_SIGN_src);
+    __m512d k = _mm512_sub_pd(_mm512_getexp_pd(ax), _mm512_getexp_pd(z));
+    __m512i idx = _mm512_srli_epi64(
+        _mm512_castpd_si512(_mm512_add_pd(z, _mm512_set1_pd(BLAWK_VLOG_IDX_OFFSET))), 48);
+    __m512d invc = _mm512_permutex2var_pd(T->invc0, idx, T->invc1);
+    __m512d lhi = _mm512_permutex2var_pd(T->lhi0, idx, T->lhi1);
+    __m512d llo = _mm512_permutex2var_pd(T->llo0, idx, T->llo1);
+    __m512d r = _mm512_fmsub_pd(z, invc, one);
+    __m512d t = _mm512_fmadd_pd(k, _mm512_set1_pd(BLAWK_VLOG_LN2_HI), lhi);
+    __m512d hi = _mm512_add_pd(t, r);
+    __m512d e1 = _mm512_add_pd(_mm512_sub_pd(t, hi), r);
+    __m512d r2h = _mm512_mul_pd(r, r);
+    __m512d r2l = _mm512_fmsub_pd(r, r, r2h);
+    __m512d m = _mm512_mul_pd(_mm512_set1_pd(-0.5), r2h);
+    __m512d h2 = _mm512_add_pd(hi, m);
+    __m512d e2 = _mm512_add_pd(_mm512_sub_pd(hi, h2), m);
+    __m512d a0 = _mm512_fmadd_pd(_mm512_set1_pd(BLAWK_VPOW_C4), r, _mm512_set1_pd(BLAWK_VPOW_C3));
+    __m512d a1 = _mm512_fmadd_pd(_mm512_set1_pd(BLAWK_VPOW_C6), r, _mm512_set1_pd(BLAWK_VPOW_C5));
+    __m512d a2 = _mm512_fmadd_pd(_mm512_set1_pd(BLAWK_VPOW_C8), r, _mm512_set1_pd(BLAWK_VPOW_C7));
+    __m512d a3 = _mm512_fmadd_pd(_mm512_set1_pd(BLAWK_VPOW_C10), r, _mm512_set1_pd(BLAWK_VPOW_C9));
+    __m512d q = _mm512_fmadd_pd(_mm512_set1_pd(BLAWK_VPOW_C11), r2h, a3);
+    q = _mm512_fmadd_pd(q, r2h, a2);
+    q = _mm512_fmadd_pd(q, r2h, a1);
+    q = _mm512_fmadd_pd(q, r2h, a0);
+    __m512d r3 = _mm512_mul_pd(r2h, r);
+    __m512d l0 = _mm512_fmadd_pd(k, _mm512_set1_pd(BLAWK_VLOG_LN2_LO), llo);
+    __m512d l1 = _mm512_add_pd(l0, e1);
+    __m512d l2 = _mm512_add_pd(l1, e2);
+    __m512d l3 = _mm512_fmadd_pd(_mm512_set1_pd(-0.5), r2l, l2);
+    __m512d l4 = _mm512_fmadd_pd(r3, q, l3);
+    __m512d lh = _mm512_add_pd(h2, l4);
+    *plh = lh;
+    *pll = _mm512_add_pd(_mm512_sub_pd(h2, lh), l4);
+}
+
+/* pow of 8 lanes (pow_one in vmath_scalar.c); have_log: lh, ll hold log|x|
+ * already (rpow_s), else they are computed here. */
+static AI __m512d pow8(__m512d x, __m512d y, __m512d lh, __m512d ll, int have_log,
+                       const log_tab *LT, const exp_tab *ET)
+{
+    const __m512d one = _mm512_set1_pd(1.0);
+    const __m512d inf = _mm512_set1_pd(HUGE_VAL);
+    __m512d ax = _mm512_abs_pd(x), ay = _mm512_abs_pd(y);
+    __mmask8 main = _mm512_cmp_pd_mask(ax, inf, _CMP_LT_OQ) &
+                    _mm512_cmp_pd_mask(ax, _mm512_setzero_pd(), _CMP_NEQ_OQ) &
+                    _mm512_cmp_pd_mask(ay, inf, _CMP_LT_OQ) &
+                    _mm512_cmp_pd_mask(ay, _mm512_setzero_pd(), _CMP_NEQ_OQ);
+    __m512d ys = _mm512_mask_blend_pd(main, one, y);
+    if (!have_log)
+        log_dd8(_mm512_mask_blend_pd(main, one, ax), LT, &lh, &ll);
+    __m512d zh = _mm512_mul_pd(ys, lh);
+    __m512d zl = _mm512_fmsub_pd(ys, lh, zh);
+    zl = _mm512_fmadd_pd(ys, ll, zl);
+    zl = _mm512_maskz_mov_pd(
+        _mm512_cmp_pd_mask(_mm512_abs_pd(zh), _mm512_set1_pd(2048.0), _CMP_LT_OQ), zl);
+    __m512d res = exp8_core(zh, zl, 1, ET);
+    /* negative x: an odd integer y flips the sign, a non-integer gives NaN */
+    __mmask8 neg = _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_LT_OQ) & main;
+    if (neg) {
+        const int rn = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
+        __m512d hy = _mm512_mul_pd(y, _mm512_set1_pd(0.5));
+        __mmask8 isint = _mm512_cmp_pd_mask(_mm512_roundscale_pd(y, rn), y, _CMP_EQ_OQ);
+        __mmask8 odd = isint & _mm512_cmp_pd_mask(_mm512_roundscale_pd(hy, rn), hy, _CMP_NEQ_OQ);
+        res = _mm512_mask_xor_pd(res, neg & odd, res, _mm512_set1_pd(-0.0));
+        res = _mm512_mask_blend_pd(neg & (__mmask8)~isint, res,
+                                   _mm512_castsi512_pd(_mm512_set1_epi64((long long)0xfff8000000000000ull)));
+    }
+    if (main != 0xff) {
+        double xr[8], yr[8], rr[8];
+        _mm512_storeu_pd(xr, x);
+        _mm512_storeu_pd(yr, y);
+        _mm512_storeu_pd(rr, res);
+        for (int j = 0; j < 8; j++)
+            if (!((main >> j) & 1))
+                rr[j] = blawk_vpow_special(xr[j], yr[j]);
+        res = _mm512_loadu_pd(rr);
+    }
+    /* y == 2: x*x; y == 0.5: sqrt(x) unless x is -0 or -inf */
+    __mmask8 two = _mm512_cmp_pd_mask(y, _mm512_set1_pd(2.0), _CMP_EQ_OQ);
+    __mmask8 half = _mm512_cmp_pd_mask(y, _mm512_set1_pd(0.5), _CMP_EQ_OQ);
+    if (two | half) {
+        half &= _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_NEQ_UQ) &
+                _mm512_cmp_pd_mask(x, _mm512_set1_pd(-HUGE_VAL), _CMP_NEQ_UQ);
+        res = _mm512_mask_mul_pd(res, two, x, x);
+        res = _mm512_mask_sqrt_pd(res, half, x);
+    }
+    return res;
+}
+
+static inline __mmask8 tail_mask(size_t m)
+{
+    return m >= 8 ? (__mmask8)0xff : (__mmask8)((1u << m) - 1u);
+}
+
+void blawk_vpow_avx512(double *out, const double *x, const double *y, size_t n)
+{
+    const log_tab LT = load_log_tab();
+    const exp_tab ET = load_exp_tab();
+    const __m512d one = _mm512_set1_pd(1.0), z = _mm512_setzero_pd();
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm512_storeu_pd(out + i, pow8(_mm512_loadu_pd(x + i), _mm512_loadu_pd(y + i), z, z, 0,
+                                       &LT, &ET));
+    if (i < n) {
+        __mmask8 k = tail_mask(n - i);
+        __m512d a = _mm512_mask_loadu_pd(one, k, x + i), b = _mm512_mask_loadu_pd(one, k, y + i);
+        _mm512_mask_storeu_pd(out + i, k, pow8(a, b, z, z, 0, &LT, &ET));
+    }
+}
+
+void blawk_vpow_s_avx512(double *out, const double *x, double s, size_t n)
+{
+    const log_tab LT = load_log_tab();
+    const exp_tab ET = load_exp_tab();
+    const __m512d one = _mm512_set1_pd(1.0), z = _mm512_setzero_pd(), vs = _mm512_set1_pd(s);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm512_storeu_pd(out + i, pow8(_mm512_loadu_pd(x + i), vs, z, z, 0, &LT, &ET));
+    if (i < n) {
+        __mmask8 k = tail_mask(n - i);
+        __m512d a = _mm512_mask_loadu_pd(one, k, x + i);
+        _mm512_mask_storeu_pd(out + i, k, pow8(a, vs, z, z, 0, &LT, &ET));
+    }
+}
+
+void blawk_vrpow_s_avx512(double *out, const double *y, double s, size_t n)
+{
+    const log_tab LT = load_log_tab();
+    const exp_tab ET = load_exp_tab();
+    const __m512d one = _mm512_set1_pd(1.0), vs = _mm512_set1_pd(s);
+    /* log|s| once (lanes all equal); a special s gives special lanes anyway */
+    __m512d as = _mm512_abs_pd(vs);
+    int ok = fabs(s) < HUGE_VAL && s != 0.0;
+    __m512d lh, ll;
+    log_dd8(ok ? as : one, &LT, &lh, &ll);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm512_storeu_pd(out + i, pow8(vs, _mm512_loadu_pd(y + i), lh, ll, 1, &LT, &ET));
+    if (i < n) {
+        __mmask8 k = tail_mask(n - i);
+        __m512d b = _mm512_mask_loadu_pd(one, k, y + i);
+        _mm512_mask_storeu_pd(out + i, k, pow8(vs, b, lh, ll, 1, &LT, &ET));
     }
 }

@@ -198,10 +198,10 @@ static inline double pow2i(int e) /* 2^e for -1022 <= e <= 1023 */
     return as_f64((uint64_t)(e + 1023) << 52);
 }
 
-static inline double exp_one(double x)
+/* exp(x + xl) for x not NaN; with_lo = 0: exp(x) (xl unused).  pow passes
+ * the double-double y*log|x| (|xl| <= ulp(x), xl = 0 if |x| >= 2048). */
+static inline double exp_core(double x, double xl, int with_lo)
 {
-    if (x != x)
-        return as_f64(as_u64(x) | QUIET_BIT);
     /* Clamping keeps k small; past the ends the result is inf / +0 anyway. */
     double xc = x < BLAWK_VEXP_XMAX ? x : BLAWK_VEXP_XMAX;
     xc = xc > BLAWK_VEXP_XMIN ? xc : BLAWK_VEXP_XMIN;
@@ -209,6 +209,8 @@ static inline double exp_one(double x)
     double k = kd - BLAWK_VEXP_SHIFT;
     double r = fma(-k, BLAWK_VEXP_L_HI, xc);                   /* exact */
     r = fma(-k, BLAWK_VEXP_L_LO, r);
+    if (with_lo)
+        r = r + xl;
     unsigned j = (unsigned)as_u64(kd) & 15u;
     double r2 = r * r;
     double a0 = fma(BLAWK_VEXP_C3, r, BLAWK_VEXP_C2);
@@ -244,8 +246,178 @@ static inline double exp_one(double x)
     return y * pow2i(e1) * pow2i(e2);
 }
 
+static inline double exp_one(double x)
+{
+    if (x != x)
+        return as_f64(as_u64(x) | QUIET_BIT);
+    return exp_core(x, 0.0, 0);
+}
+
 void blawk_vexp_scalar(double *out, const double *x, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         out[i] = exp_one(x[i]);
+}
+
+/* ------------------------------------------------------------------ pow */
+
+/* log ax = lh + ll (|ll| <= ulp(lh)/2) for positive finite ax, about 2^-64
+ * relative: the log reduction and table, log1p(r) = r - r^2/2 + r^3 Q(r)
+ * with r^2 = r2h + r2l exact and r - r^2/2 summed by Fast2Sum. */
+static inline void log_dd(double ax, double *plh, double *pll)
+{
+    uint64_t ix = as_u64(ax);
+    int kadj = 0;
+    if (ix < 0x0010000000000000ull) {               /* subnormal: exact */
+        ix = as_u64(ax * 0x1p52);
+        kadj = -52;
+    }
+    double z, k;
+    log_split(ix, kadj, &z, &k);
+    unsigned idx = (unsigned)(as_u64(z + BLAWK_VLOG_IDX_OFFSET) >> 48) & 15u;
+    double r = fma(z, blawk_vlog_invc[idx], -1.0);          /* exact */
+    double t = fma(k, BLAWK_VLOG_LN2_HI, blawk_vlog_logc_hi[idx]); /* exact */
+    double hi = t + r;
+    double e1 = (t - hi) + r;                                /* Fast2Sum */
+    double r2h = r * r;
+    double r2l = fma(r, r, -r2h);                            /* r^2 = r2h + r2l */
+    double m = -0.5 * r2h;
+    double h2 = hi + m;
+    double e2 = (hi - h2) + m;                               /* Fast2Sum */
+    double a0 = fma(BLAWK_VPOW_C4, r, BLAWK_VPOW_C3);
+    double a1 = fma(BLAWK_VPOW_C6, r, BLAWK_VPOW_C5);
+    double a2 = fma(BLAWK_VPOW_C8, r, BLAWK_VPOW_C7);
+    double a3 = fma(BLAWK_VPOW_C10, r, BLAWK_VPOW_C9);
+    double q = fma(BLAWK_VPOW_C11, r2h, a3);
+    q = fma(q, r2h, a2);
+    q = fma(q, r2h, a1);
+    q = fma(q, r2h, a0);
+    double r3 = r2h * r;
+    double l0 = fma(k, BLAWK_VLOG_LN2_LO, blawk_vlog_logc_lo[idx]);
+    double l1 = l0 + e1;
+    double l2 = l1 + e2;
+    double l3 = fma(-0.5, r2l, l2);
+    double l4 = fma(r3, q, l3);
+    double lh = h2 + l4;
+    *plh = lh;
+    *pll = (h2 - lh) + l4;                                   /* Fast2Sum */
+}
+
+/* exp(y * (lh + ll)) for finite y: the product in double-double, its low
+ * part dropped when the high part is past exp's range (it may be inf). */
+static inline double pow_exp(double y, double lh, double ll)
+{
+    double zh = y * lh;
+    double zl = fma(y, lh, -zh);
+    zl = fma(y, ll, zl);
+    if (!(fabs(zh) < 2048.0))
+        zl = 0.0;
+    return exp_core(zh, zl, 1);
+}
+
+/* 1 if y (finite) is an integer, 2 if an odd one, 0 if not an integer */
+static inline int int_kind(double y)
+{
+    uint64_t iy = as_u64(y) & ABS_MASK;
+    int e = (int)(iy >> 52) - 1023;
+    if (e < 0)
+        return iy == 0;
+    if (e >= 52)
+        return e == 52 && (iy & 1) ? 2 : 1;
+    uint64_t frac = iy << (12 + e);                 /* bits below the units */
+    if (frac)
+        return 0;
+    return (iy >> (52 - e)) & 1 ? 2 : 1;
+}
+
+/*
+ * pow for the inputs the main path does not take: x or y zero, infinite or
+ * NaN (C99 Annex F; NaN: the quieted input NaN, x's if both).  Also what the
+ * vector code calls for such lanes, so their bits are these by construction.
+ */
+double blawk_vpow_special(double x, double y)
+{
+    if (y == 0.0 || x == 1.0)
+        return 1.0;                                 /* even for NaN y / x */
+    if (x != x)
+        return as_f64(as_u64(x) | QUIET_BIT);
+    if (y != y)
+        return as_f64(as_u64(y) | QUIET_BIT);
+    double ax = fabs(x);
+    if (fabs(y) == HUGE_VAL) {
+        if (ax == 1.0)
+            return 1.0;                             /* pow(-1, +-inf) */
+        return (ax < 1.0) == (y < 0.0) ? HUGE_VAL : 0.0;
+    }
+    /* y finite nonzero, x zero or infinite */
+    int odd = int_kind(y) == 2;
+    int neg = (as_u64(x) >> 63) != 0;
+    double mag = (ax == 0.0) == (y < 0.0) ? HUGE_VAL : 0.0;
+    return odd && neg ? -mag : mag;
+}
+
+static inline int pow_is_main(double x, double y)
+{
+    double ax = fabs(x), ay = fabs(y);
+    return ax < HUGE_VAL && ax != 0.0 && ay < HUGE_VAL && ay != 0.0;
+}
+
+/* x, y finite and nonzero, log|x| = lh + ll given */
+static inline double pow_main(double x, double y, double lh, double ll)
+{
+    int odd = 0;
+    if (x < 0.0) {
+        int kind = int_kind(y);
+        if (kind == 0)
+            return as_f64(DEFAULT_NAN);             /* negative ** non-integer */
+        odd = kind == 2;
+    }
+    double res = pow_exp(y, lh, ll);
+    return odd ? -res : res;
+}
+
+/* y == 2 is x*x and y == 0.5 sqrt(x) (both correctly rounded; not for
+ * x = -0 and -inf, where pow(x, 0.5) is +0 and +inf), else Annex F. */
+static inline double pow_one(double x, double y)
+{
+    if (y == 2.0)
+        return x * x;
+    if (y == 0.5 && x != 0.0 && x != -HUGE_VAL)
+        return sqrt(x);
+    if (!pow_is_main(x, y))
+        return blawk_vpow_special(x, y);
+    double lh, ll;
+    log_dd(fabs(x), &lh, &ll);
+    return pow_main(x, y, lh, ll);
+}
+
+void blawk_vpow_scalar(double *out, const double *x, const double *y, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = pow_one(x[i], y[i]);
+}
+
+void blawk_vpow_s_scalar(double *out, const double *x, double s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = pow_one(x[i], s);
+}
+
+/* s ** y[i]: the same bits as pow_one(s, y[i]), log|s| computed once */
+void blawk_vrpow_s_scalar(double *out, const double *y, double s, size_t n)
+{
+    double lh = 0.0, ll = 0.0;
+    if (fabs(s) < HUGE_VAL && s != 0.0)
+        log_dd(fabs(s), &lh, &ll);
+    for (size_t i = 0; i < n; i++) {
+        double yi = y[i];
+        if (yi == 2.0)
+            out[i] = s * s;
+        else if (yi == 0.5 && s != 0.0 && s != -HUGE_VAL)
+            out[i] = sqrt(s);
+        else if (!pow_is_main(s, yi))
+            out[i] = blawk_vpow_special(s, yi);
+        else
+            out[i] = pow_main(s, yi, lh, ll);
+    }
 }

@@ -211,8 +211,13 @@ typedef struct {
     __m512d thi0, thi1, tlo0, tlo1;
 } exp_tab;
 
-/* exp(x + xl) (exp_core in vmath_scalar.c) without the NaN fixup */
-static AI __m512d exp8_core(__m512d x, __m512d xl, int with_lo, const exp_tab *T)
+/* what the subnormal-result step needs */
+typedef struct {
+    __m512d xc, y, thi, t, e;
+} exp_state;
+
+/* exp(x + xl) (exp_core in vmath_scalar.c) up to the scaling, no branches */
+static AI __m512d exp8_main(__m512d x, __m512d xl, int with_lo, const exp_tab *T, exp_state *S)
 {
     __m512d xc = _mm512_min_pd(x, _mm512_set1_pd(BLAWK_VEXP_XMAX)); /* NaN -> XMAX */
     xc = _mm512_max_pd(xc, _mm512_set1_pd(BLAWK_VEXP_XMIN));
@@ -238,7 +243,17 @@ static AI __m512d exp8_core(__m512d x, __m512d xl, int with_lo, const exp_tab *T
     __m512d y = _mm512_add_pd(thi, t);
     /* y * 2^floor(k/16), one rounding (also to inf) */
     __m512d e = _mm512_mul_pd(k, _mm512_set1_pd(0x1p-4));
-    __m512d res = _mm512_scalef_pd(y, e);
+    S->xc = xc;
+    S->y = y;
+    S->thi = thi;
+    S->t = t;
+    S->e = e;
+    return _mm512_scalef_pd(y, e);
+}
+
+static AI __m512d exp8_subnormal(__m512d res, const exp_state *S)
+{
+    __m512d xc = S->xc, y = S->y, thi = S->thi, t = S->t, e = S->e;
     if (_mm512_cmp_pd_mask(xc, _mm512_set1_pd(-708.0), _CMP_LT_OQ)) {
         /* Possibly subnormal results (A < 1): round once at the subnormal
          * ULP instead of twice, as in the scalar code. */
@@ -253,6 +268,14 @@ static AI __m512d exp8_core(__m512d x, __m512d xl, int with_lo, const exp_tab *T
         res = _mm512_mask_blend_pd(_mm512_cmp_pd_mask(a, one, _CMP_LT_OQ), res, v);
     }
     return res;
+}
+
+/* exp(x + xl) without the NaN fixup */
+static AI __m512d exp8_core(__m512d x, __m512d xl, int with_lo, const exp_tab *T)
+{
+    exp_state S;
+    __m512d res = exp8_main(x, xl, with_lo, T, &S);
+    return exp8_subnormal(res, &S);
 }
 
 static AI __m512d exp8(__m512d x, const exp_tab *T)
@@ -329,27 +352,34 @@ static AI void log_dd8(__m512d ax, const log_tab *T, __m512d *plh, __m512d *pll)
     *pll = _mm512_add_pd(_mm512_sub_pd(h2, lh), l4);
 }
 
-/* pow of 8 lanes (pow_one in vmath_scalar.c); have_log: lh, ll hold log|x|
- * already (rpow_s), else they are computed here. */
-static AI __m512d pow8(__m512d x, __m512d y, __m512d lh, __m512d ll, int have_log,
-                       const log_tab *LT, const exp_tab *ET)
+/* pow of 8 lanes (pow_one in vmath_scalar.c) in two steps, so that two
+ * vectors' branch-free parts can be interleaved: pow8_a up to exp's
+ * scaling; pow8_b the subnormal results and the fixups.  have_log: lh, ll
+ * hold log|x| already (rpow_s), else they are computed here. */
+static AI __m512d pow8_a(__m512d x, __m512d y, __m512d lh, __m512d ll, int have_log,
+                         const log_tab *LT, const exp_tab *ET, exp_state *S)
 {
-    const __m512d one = _mm512_set1_pd(1.0);
+    /* no sanitising of the special lanes (that would put the mask on the
+     * critical path): their results are garbage, replaced in pow8_b */
+    if (!have_log)
+        log_dd8(_mm512_abs_pd(x), LT, &lh, &ll);
+    __m512d zh = _mm512_mul_pd(y, lh);
+    __m512d zl = _mm512_fmsub_pd(y, lh, zh);
+    zl = _mm512_fmadd_pd(y, ll, zl);
+    zl = _mm512_maskz_mov_pd(
+        _mm512_cmp_pd_mask(_mm512_abs_pd(zh), _mm512_set1_pd(2048.0), _CMP_LT_OQ), zl);
+    return exp8_main(zh, zl, 1, ET, S);
+}
+
+static AI __m512d pow8_b(__m512d res, __m512d x, __m512d y, const exp_state *S)
+{
     const __m512d inf = _mm512_set1_pd(HUGE_VAL);
+    res = exp8_subnormal(res, S);
     __m512d ax = _mm512_abs_pd(x), ay = _mm512_abs_pd(y);
     __mmask8 main = _mm512_cmp_pd_mask(ax, inf, _CMP_LT_OQ) &
                     _mm512_cmp_pd_mask(ax, _mm512_setzero_pd(), _CMP_NEQ_OQ) &
                     _mm512_cmp_pd_mask(ay, inf, _CMP_LT_OQ) &
                     _mm512_cmp_pd_mask(ay, _mm512_setzero_pd(), _CMP_NEQ_OQ);
-    __m512d ys = _mm512_mask_blend_pd(main, one, y);
-    if (!have_log)
-        log_dd8(_mm512_mask_blend_pd(main, one, ax), LT, &lh, &ll);
-    __m512d zh = _mm512_mul_pd(ys, lh);
-    __m512d zl = _mm512_fmsub_pd(ys, lh, zh);
-    zl = _mm512_fmadd_pd(ys, ll, zl);
-    zl = _mm512_maskz_mov_pd(
-        _mm512_cmp_pd_mask(_mm512_abs_pd(zh), _mm512_set1_pd(2048.0), _CMP_LT_OQ), zl);
-    __m512d res = exp8_core(zh, zl, 1, ET);
     /* negative x: an odd integer y flips the sign, a non-integer gives NaN */
     __mmask8 neg = _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_LT_OQ) & main;
     if (neg) {
@@ -383,6 +413,24 @@ static AI __m512d pow8(__m512d x, __m512d y, __m512d lh, __m512d ll, int have_lo
     return res;
 }
 
+static AI __m512d pow8(__m512d x, __m512d y, __m512d lh, __m512d ll, int have_log,
+                       const log_tab *LT, const exp_tab *ET)
+{
+    exp_state S;
+    __m512d res = pow8_a(x, y, lh, ll, have_log, LT, ET, &S);
+    return pow8_b(res, x, y, &S);
+}
+
+/* two vectors: the branch-free parts first, so they interleave */
+#define POW16(xa, ya, xb, yb, lh, ll, have_log, oa, ob)                         \
+    do {                                                                        \
+        exp_state Sa_, Sb_;                                                     \
+        __m512d ra_ = pow8_a(xa, ya, lh, ll, have_log, &LT, &ET, &Sa_);         \
+        __m512d rb_ = pow8_a(xb, yb, lh, ll, have_log, &LT, &ET, &Sb_);         \
+        _mm512_storeu_pd(oa, pow8_b(ra_, xa, ya, &Sa_));                        \
+        _mm512_storeu_pd(ob, pow8_b(rb_, xb, yb, &Sb_));                        \
+    } while (0)
+
 static inline __mmask8 tail_mask(size_t m)
 {
     return m >= 8 ? (__mmask8)0xff : (__mmask8)((1u << m) - 1u);
@@ -394,6 +442,9 @@ void blawk_vpow_avx512(double *out, const double *x, const double *y, size_t n)
     const exp_tab ET = load_exp_tab();
     const __m512d one = _mm512_set1_pd(1.0), z = _mm512_setzero_pd();
     size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        POW16(_mm512_loadu_pd(x + i), _mm512_loadu_pd(y + i), _mm512_loadu_pd(x + i + 8),
+              _mm512_loadu_pd(y + i + 8), z, z, 0, out + i, out + i + 8);
     for (; i + 8 <= n; i += 8)
         _mm512_storeu_pd(out + i, pow8(_mm512_loadu_pd(x + i), _mm512_loadu_pd(y + i), z, z, 0,
                                        &LT, &ET));
@@ -410,6 +461,9 @@ void blawk_vpow_s_avx512(double *out, const double *x, double s, size_t n)
     const exp_tab ET = load_exp_tab();
     const __m512d one = _mm512_set1_pd(1.0), z = _mm512_setzero_pd(), vs = _mm512_set1_pd(s);
     size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        POW16(_mm512_loadu_pd(x + i), vs, _mm512_loadu_pd(x + i + 8), vs, z, z, 0, out + i,
+              out + i + 8);
     for (; i + 8 <= n; i += 8)
         _mm512_storeu_pd(out + i, pow8(_mm512_loadu_pd(x + i), vs, z, z, 0, &LT, &ET));
     if (i < n) {
@@ -430,6 +484,9 @@ void blawk_vrpow_s_avx512(double *out, const double *y, double s, size_t n)
     __m512d lh, ll;
     log_dd8(ok ? as : one, &LT, &lh, &ll);
     size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        POW16(vs, _mm512_loadu_pd(y + i), vs, _mm512_loadu_pd(y + i + 8), lh, ll, 1, out + i,
+              out + i + 8);
     for (; i + 8 <= n; i += 8)
         _mm512_storeu_pd(out + i, pow8(vs, _mm512_loadu_pd(y + i), lh, ll, 1, &LT, &ET));
     if (i < n) {

@@ -498,18 +498,19 @@ static AI void log_dd4(__m256d ax, __m256d *plh, __m256d *pll)
  * hold log|x| (rpow_s). */
 static AI __m256d pow4(__m256d x, __m256d y, __m256d lh, __m256d ll, int have_log)
 {
-    const __m256d one = bcast(1.0), zero = _mm256_setzero_pd(), inf = bcast(HUGE_VAL);
+    const __m256d zero = _mm256_setzero_pd(), inf = bcast(HUGE_VAL);
     const __m256d absm = _mm256_castsi256_pd(bcasti(0x7fffffffffffffffLL));
     __m256d ax = _mm256_and_pd(x, absm), ay = _mm256_and_pd(y, absm);
     __m256d main = _mm256_and_pd(
         _mm256_and_pd(_mm256_cmp_pd(ax, inf, _CMP_LT_OQ), _mm256_cmp_pd(ax, zero, _CMP_NEQ_OQ)),
         _mm256_and_pd(_mm256_cmp_pd(ay, inf, _CMP_LT_OQ), _mm256_cmp_pd(ay, zero, _CMP_NEQ_OQ)));
-    __m256d ys = _mm256_blendv_pd(one, y, main);
+    /* the special lanes are not sanitised (garbage, replaced below; the
+     * row offsets are masked, so any bits are safe) */
     if (!have_log)
-        log_dd4(_mm256_blendv_pd(one, ax, main), &lh, &ll);
-    __m256d zh = _mm256_mul_pd(ys, lh);
-    __m256d zl = _mm256_fmsub_pd(ys, lh, zh);
-    zl = _mm256_fmadd_pd(ys, ll, zl);
+        log_dd4(ax, &lh, &ll);
+    __m256d zh = _mm256_mul_pd(y, lh);
+    __m256d zl = _mm256_fmsub_pd(y, lh, zh);
+    zl = _mm256_fmadd_pd(y, ll, zl);
     __m256d azh = _mm256_and_pd(zh, absm);
     zl = _mm256_and_pd(zl, _mm256_cmp_pd(azh, bcast(2048.0), _CMP_LT_OQ));
     __m256d res;

@@ -34,9 +34,10 @@ exp(r) - 1 approximated by r + r^2 * Q(r), Q of degree 5 fitted by Remez
 pow
 ---
 log|x| in double-double from the log reduction and table:
-log1p(r) = r - r^2/2 + r^3 Q(r), Q of degree 8 fitted by Remez (relative
-error of (log1p(r) - r + r^2/2)/r^3) on the same range of r; exp of the
-double-double y*log|x| uses exp's reduction, table and polynomial.
+log1p(r) = r - r^2/2 + r^3/3 + r^4 Q(r), Q of degree 8 fitted by Remez
+(relative error of (log1p(r) - r + r^2/2 - r^3/3)/r^4) on the same range of
+r; exp of the double-double y*log|x| uses exp's reduction, table and
+polynomial.
 """
 import struct
 import sys
@@ -51,7 +52,7 @@ OUT_C = ROOT / "csrc" / "kernels" / "vmath_tables.c"
 OUT_H = ROOT / "csrc" / "kernels" / "vmath_tables.h"
 
 LOG_PDEG = 8   # P(r): c2 + c3 r + ... + c10 r^8
-POW_QDEG = 8   # pow's log: Q(r): c3 + c4 r + ... + c11 r^8
+POW_QDEG = 8   # pow's log: Q(r): c4 + c5 r + ... + c12 r^8
 EXP_QDEG = 5   # Q(r): c2 + c3 r + ... + c7 r^5
 
 
@@ -248,17 +249,17 @@ def gen_log():
 
 # ---------------------------------------------------------------- pow
 def g_pow(r):
-    """(log1p(r) - r + r^2/2) / r^3, with the series near 0."""
-    if abs(r) < mp.mpf(2) ** -40:
-        return sum((-1) ** k * r ** k / (k + 3) for k in range(10))
-    return (mp.log1p(r) - r + r * r / 2) / r ** 3
+    """(log1p(r) - r + r^2/2 - r^3/3) / r^4, with the series near 0."""
+    if abs(r) < mp.mpf(2) ** -30:
+        return sum((-1) ** (k + 1) * r ** k / (k + 4) for k in range(12))
+    return (mp.log1p(r) - r + r * r / 2 - r ** 3 / 3) / r ** 4
 
 
 def gen_pow(lg):
     """pow's log: the same reduction and table as log, log1p(r) = r - r^2/2
-    + r^3 Q(r) with r^2/2 kept exactly (double-double) and Q fitted for the
-    relative error of g_pow; reported: the relative error of the whole
-    approximation of log1p(r) (exact arithmetic)."""
+    + r^3/3 + r^4 Q(r) with r^2/2 and r^3/3 kept in double-double and Q
+    fitted for the relative error of g_pow; reported: the relative error of
+    the whole approximation of log1p(r) (exact arithmetic)."""
     a = mp.mpf(lg["rmin"]) * (1 + mp.mpf(2) ** -20)
     b = mp.mpf(lg["rmax"]) * (1 + mp.mpf(2) ** -20)
     c, _ = remez(g_pow, a, b, POW_QDEG)
@@ -267,8 +268,10 @@ def gen_pow(lg):
         if r == 0:
             return mp.mpf(0)
         q = mp.polyval([mp.mpf(v) for v in cd[::-1]], r)
-        return (r - r * r / 2 + r ** 3 * q - mp.log1p(r)) / mp.log1p(r)
-    return dict(poly=cd, err=max_err(e, a, b))
+        return (r - r * r / 2 + r ** 3 / 3 + r ** 4 * q - mp.log1p(r)) / mp.log1p(r)
+    third = mp.mpf(1) / 3
+    th = to_double(third)
+    return dict(poly=cd, err=max_err(e, a, b), third=(th, to_double(third - mp.mpf(th))))
 
 
 # ---------------------------------------------------------------- exp
@@ -374,11 +377,14 @@ def render(lg, ex, pw):
         h.append(f"#define BLAWK_VEXP_C{i + 2} {hexd(v)}")
     h += ["",
           "/* ---- pow ---- */",
-          "/* log|x| for pow: the log reduction and table; log1p(r) ~ r - r^2/2 + r^3*(C3 + C4 r",
-          f" * + ... + C{POW_QDEG + 3} r^{POW_QDEG}) with r^2/2 exact; max relative error of the",
-          f" * rounded coefficients (exact arithmetic) 2^{log2s(pw['err'])}. */"]
+          "/* log|x| for pow: the log reduction and table; log1p(r) ~ r - r^2/2 + r^3/3",
+          f" * + r^4*(C4 + C5 r + ... + C{POW_QDEG + 4} r^{POW_QDEG}) with r^2/2 and r^3/3 in",
+          " * double-double (1/3 = THIRD_HI + THIRD_LO); max relative error of the rounded",
+          f" * coefficients (exact arithmetic) 2^{log2s(pw['err'])}. */",
+          f"#define BLAWK_VPOW_THIRD_HI {hexd(pw['third'][0])}",
+          f"#define BLAWK_VPOW_THIRD_LO {hexd(pw['third'][1])}"]
     for i, v in enumerate(pw["poly"]):
-        h.append(f"#define BLAWK_VPOW_C{i + 3} {hexd(v)}")
+        h.append(f"#define BLAWK_VPOW_C{i + 4} {hexd(v)}")
     h += ["", EXTERNS + "#endif", ""]
     rows = ["BLAWK_VMATH_ALIGN const double blawk_vlog_rows[64] = {"]
     for key in range(32):

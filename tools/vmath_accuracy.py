@@ -50,6 +50,8 @@ def run_pow(name: str, seed: int, scale: int, procs: int, isa: str) -> dict:
     res = {}
     for key, (x, y) in pw.inputs(rng, scale).items():
         hi, fr = pw.reference(x, y, procs)
+        ok = np.isfinite(hi) & (hi != 0)    # the ULP needs a finite nonzero result
+        x, y, hi, fr = x[ok], y[ok], hi[ok], fr[ok]
         err = tv.ulp_error(pw.run(name, x, y, isa), hi, fr)
         i = int(np.argmax(err))
         res[key] = (float(err[i]), (float(x[i]), float(y[i])), len(x))

@@ -3,7 +3,8 @@
 * ``Rolling``: mavg / mstd at windows 20 and 250 vs bottleneck's move_mean /
   move_std and pandas' rolling (min_periods = window everywhere).
 * ``Scans``: cumsum, cummax, ema vs a memory copy of the same data (np.copyto).
-* ``Elementwise``: sqrt, abs, x*2+1 vs the memory copy; log/exp vs numpy's own.
+* ``Elementwise``: sqrt, abs, x*2+1 vs the memory copy; log/exp/log2/log10/log1p
+  and x ** 1.7, 1.7 ** x vs numpy's own.
 * ``Reductions``: sum, mean, std, min, max vs numpy on the same data.
 """
 
@@ -75,7 +76,8 @@ class Scans(_Timing):
 
 
 class Elementwise(_Timing):
-    params = [["sqrt", "abs", "affine", "log", "exp"]]
+    params = [["sqrt", "abs", "affine", "log", "exp", "log2", "log10", "log1p", "pow_s",
+               "rpow_s"]]
     param_names = ["op"]
 
     def setup(self, op):
@@ -86,10 +88,15 @@ class Elementwise(_Timing):
         col = b.col("x")
         make = {"sqrt": lambda: col.sqrt(), "abs": lambda: abs(col),
                 "affine": lambda: col * 2 + 1, "log": lambda: col.log(),
-                "exp": lambda: col.exp()}[op]
+                "exp": lambda: col.exp(), "log2": lambda: col.log2(),
+                "log10": lambda: col.log10(), "log1p": lambda: col.log1p(),
+                "pow_s": lambda: col ** 1.7, "rpow_s": lambda: 1.7 ** col}[op]
         self.e = cached(("map", op), make)
         b.compute(self.e, x=self.x, out=self.y)
-        self.np = {"sqrt": np.sqrt, "abs": np.abs, "log": np.log, "exp": np.exp}.get(op)
+        self.np = {"sqrt": np.sqrt, "abs": np.abs, "log": np.log, "exp": np.exp,
+                   "log2": np.log2, "log10": np.log10, "log1p": np.log1p,
+                   "pow_s": lambda x, out: np.power(x, 1.7, out=out),
+                   "rpow_s": lambda x, out: np.power(1.7, x, out=out)}.get(op)
 
     def time_blawk(self, op):
         self.blawk.compute(self.e, x=self.x, out=self.y)

@@ -475,23 +475,34 @@ static AI void log_dd4(__m256d ax, __m256d *plh, __m256d *pll)
     __m256d m = _mm256_mul_pd(bcast(-0.5), r2h);
     __m256d h2 = _mm256_add_pd(hi, m);
     __m256d e2 = _mm256_add_pd(_mm256_sub_pd(hi, h2), m);
-    __m256d a0 = _mm256_fmadd_pd(bcast(BLAWK_VPOW_C4), r, bcast(BLAWK_VPOW_C3));
-    __m256d a1 = _mm256_fmadd_pd(bcast(BLAWK_VPOW_C6), r, bcast(BLAWK_VPOW_C5));
-    __m256d a2 = _mm256_fmadd_pd(bcast(BLAWK_VPOW_C8), r, bcast(BLAWK_VPOW_C7));
-    __m256d a3 = _mm256_fmadd_pd(bcast(BLAWK_VPOW_C10), r, bcast(BLAWK_VPOW_C9));
-    __m256d q = _mm256_fmadd_pd(bcast(BLAWK_VPOW_C11), r2h, a3);
+    __m256d r3h = _mm256_mul_pd(r2h, r);
+    __m256d r3l = _mm256_fmsub_pd(r2h, r, r3h);
+    r3l = _mm256_fmadd_pd(r2l, r, r3l);
+    __m256d t3h = _mm256_mul_pd(r3h, bcast(BLAWK_VPOW_THIRD_HI));
+    __m256d t3l = _mm256_fmsub_pd(r3h, bcast(BLAWK_VPOW_THIRD_HI), t3h);
+    t3l = _mm256_fmadd_pd(r3h, bcast(BLAWK_VPOW_THIRD_LO), t3l);
+    t3l = _mm256_fmadd_pd(r3l, bcast(BLAWK_VPOW_THIRD_HI), t3l);
+    __m256d h3 = _mm256_add_pd(h2, t3h);
+    __m256d e3 = _mm256_add_pd(_mm256_sub_pd(h2, h3), t3h);
+    __m256d a0 = _mm256_fmadd_pd(bcast(BLAWK_VPOW_C5), r, bcast(BLAWK_VPOW_C4));
+    __m256d a1 = _mm256_fmadd_pd(bcast(BLAWK_VPOW_C7), r, bcast(BLAWK_VPOW_C6));
+    __m256d a2 = _mm256_fmadd_pd(bcast(BLAWK_VPOW_C9), r, bcast(BLAWK_VPOW_C8));
+    __m256d a3 = _mm256_fmadd_pd(bcast(BLAWK_VPOW_C11), r, bcast(BLAWK_VPOW_C10));
+    __m256d q = _mm256_fmadd_pd(bcast(BLAWK_VPOW_C12), r2h, a3);
     q = _mm256_fmadd_pd(q, r2h, a2);
     q = _mm256_fmadd_pd(q, r2h, a1);
     q = _mm256_fmadd_pd(q, r2h, a0);
-    __m256d r3 = _mm256_mul_pd(r2h, r);
+    __m256d r4 = _mm256_mul_pd(r2h, r2h);
     __m256d l0 = _mm256_fmadd_pd(k, bcast(BLAWK_VLOG_LN2_LO), llo);
     __m256d l1 = _mm256_add_pd(l0, e1);
     __m256d l2 = _mm256_add_pd(l1, e2);
-    __m256d l3 = _mm256_fmadd_pd(bcast(-0.5), r2l, l2);
-    __m256d l4 = _mm256_fmadd_pd(r3, q, l3);
-    __m256d lh = _mm256_add_pd(h2, l4);
+    __m256d l3 = _mm256_add_pd(l2, e3);
+    __m256d l4 = _mm256_fmadd_pd(bcast(-0.5), r2l, l3);
+    __m256d l5 = _mm256_add_pd(l4, t3l);
+    __m256d l6 = _mm256_fmadd_pd(r4, q, l5);
+    __m256d lh = _mm256_add_pd(h3, l6);
     *plh = lh;
-    *pll = _mm256_add_pd(_mm256_sub_pd(h2, lh), l4);
+    *pll = _mm256_add_pd(_mm256_sub_pd(h3, lh), l6);
 }
 
 /* pow of 4 lanes (pow_one in vmath_scalar.c); have_log: lh, ll already

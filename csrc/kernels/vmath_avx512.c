@@ -333,23 +333,34 @@ static AI void log_dd8(__m512d ax, const log_tab *T, __m512d *plh, __m512d *pll)
     __m512d m = _mm512_mul_pd(_mm512_set1_pd(-0.5), r2h);
     __m512d h2 = _mm512_add_pd(hi, m);
     __m512d e2 = _mm512_add_pd(_mm512_sub_pd(hi, h2), m);
-    __m512d a0 = _mm512_fmadd_pd(_mm512_set1_pd(BLAWK_VPOW_C4), r, _mm512_set1_pd(BLAWK_VPOW_C3));
-    __m512d a1 = _mm512_fmadd_pd(_mm512_set1_pd(BLAWK_VPOW_C6), r, _mm512_set1_pd(BLAWK_VPOW_C5));
-    __m512d a2 = _mm512_fmadd_pd(_mm512_set1_pd(BLAWK_VPOW_C8), r, _mm512_set1_pd(BLAWK_VPOW_C7));
-    __m512d a3 = _mm512_fmadd_pd(_mm512_set1_pd(BLAWK_VPOW_C10), r, _mm512_set1_pd(BLAWK_VPOW_C9));
-    __m512d q = _mm512_fmadd_pd(_mm512_set1_pd(BLAWK_VPOW_C11), r2h, a3);
+    __m512d r3h = _mm512_mul_pd(r2h, r);
+    __m512d r3l = _mm512_fmsub_pd(r2h, r, r3h);
+    r3l = _mm512_fmadd_pd(r2l, r, r3l);
+    __m512d t3h = _mm512_mul_pd(r3h, _mm512_set1_pd(BLAWK_VPOW_THIRD_HI));
+    __m512d t3l = _mm512_fmsub_pd(r3h, _mm512_set1_pd(BLAWK_VPOW_THIRD_HI), t3h);
+    t3l = _mm512_fmadd_pd(r3h, _mm512_set1_pd(BLAWK_VPOW_THIRD_LO), t3l);
+    t3l = _mm512_fmadd_pd(r3l, _mm512_set1_pd(BLAWK_VPOW_THIRD_HI), t3l);
+    __m512d h3 = _mm512_add_pd(h2, t3h);
+    __m512d e3 = _mm512_add_pd(_mm512_sub_pd(h2, h3), t3h);
+    __m512d a0 = _mm512_fmadd_pd(_mm512_set1_pd(BLAWK_VPOW_C5), r, _mm512_set1_pd(BLAWK_VPOW_C4));
+    __m512d a1 = _mm512_fmadd_pd(_mm512_set1_pd(BLAWK_VPOW_C7), r, _mm512_set1_pd(BLAWK_VPOW_C6));
+    __m512d a2 = _mm512_fmadd_pd(_mm512_set1_pd(BLAWK_VPOW_C9), r, _mm512_set1_pd(BLAWK_VPOW_C8));
+    __m512d a3 = _mm512_fmadd_pd(_mm512_set1_pd(BLAWK_VPOW_C11), r, _mm512_set1_pd(BLAWK_VPOW_C10));
+    __m512d q = _mm512_fmadd_pd(_mm512_set1_pd(BLAWK_VPOW_C12), r2h, a3);
     q = _mm512_fmadd_pd(q, r2h, a2);
     q = _mm512_fmadd_pd(q, r2h, a1);
     q = _mm512_fmadd_pd(q, r2h, a0);
-    __m512d r3 = _mm512_mul_pd(r2h, r);
+    __m512d r4 = _mm512_mul_pd(r2h, r2h);
     __m512d l0 = _mm512_fmadd_pd(k, _mm512_set1_pd(BLAWK_VLOG_LN2_LO), llo);
     __m512d l1 = _mm512_add_pd(l0, e1);
     __m512d l2 = _mm512_add_pd(l1, e2);
-    __m512d l3 = _mm512_fmadd_pd(_mm512_set1_pd(-0.5), r2l, l2);
-    __m512d l4 = _mm512_fmadd_pd(r3, q, l3);
-    __m512d lh = _mm512_add_pd(h2, l4);
+    __m512d l3 = _mm512_add_pd(l2, e3);
+    __m512d l4 = _mm512_fmadd_pd(_mm512_set1_pd(-0.5), r2l, l3);
+    __m512d l5 = _mm512_add_pd(l4, t3l);
+    __m512d l6 = _mm512_fmadd_pd(r4, q, l5);
+    __m512d lh = _mm512_add_pd(h3, l6);
     *plh = lh;
-    *pll = _mm512_add_pd(_mm512_sub_pd(h2, lh), l4);
+    *pll = _mm512_add_pd(_mm512_sub_pd(h3, lh), l6);
 }
 
 /* pow of 8 lanes (pow_one in vmath_scalar.c) in two steps, so that two

@@ -261,9 +261,10 @@ void blawk_vexp_scalar(double *out, const double *x, size_t n)
 
 /* ------------------------------------------------------------------ pow */
 
-/* log ax = lh + ll (|ll| <= ulp(lh)/2) for positive finite ax, about 2^-64
- * relative: the log reduction and table, log1p(r) = r - r^2/2 + r^3 Q(r)
- * with r^2 = r2h + r2l exact and r - r^2/2 summed by Fast2Sum. */
+/* log ax = lh + ll (|ll| <= ulp(lh)/2) for positive finite ax, about 2^-68
+ * relative: the log reduction and table, log1p(r) = r - r^2/2 + r^3/3 +
+ * r^4 Q(r) with r^2 exact (r2h + r2l), r^3/3 in double-double, the three
+ * leading terms summed by Fast2Sum and the rest (r^4/4 < 2^-21) in double. */
 static inline void log_dd(double ax, double *plh, double *pll)
 {
     uint64_t ix = as_u64(ax);
@@ -284,23 +285,34 @@ static inline void log_dd(double ax, double *plh, double *pll)
     double m = -0.5 * r2h;
     double h2 = hi + m;
     double e2 = (hi - h2) + m;                               /* Fast2Sum */
-    double a0 = fma(BLAWK_VPOW_C4, r, BLAWK_VPOW_C3);
-    double a1 = fma(BLAWK_VPOW_C6, r, BLAWK_VPOW_C5);
-    double a2 = fma(BLAWK_VPOW_C8, r, BLAWK_VPOW_C7);
-    double a3 = fma(BLAWK_VPOW_C10, r, BLAWK_VPOW_C9);
-    double q = fma(BLAWK_VPOW_C11, r2h, a3);
+    double r3h = r2h * r;
+    double r3l = fma(r2h, r, -r3h);
+    r3l = fma(r2l, r, r3l);                                  /* r^3 ~ r3h + r3l */
+    double t3h = r3h * BLAWK_VPOW_THIRD_HI;                  /* r^3/3 ~ t3h + t3l */
+    double t3l = fma(r3h, BLAWK_VPOW_THIRD_HI, -t3h);
+    t3l = fma(r3h, BLAWK_VPOW_THIRD_LO, t3l);
+    t3l = fma(r3l, BLAWK_VPOW_THIRD_HI, t3l);
+    double h3 = h2 + t3h;
+    double e3 = (h2 - h3) + t3h;                             /* Fast2Sum */
+    double a0 = fma(BLAWK_VPOW_C5, r, BLAWK_VPOW_C4);
+    double a1 = fma(BLAWK_VPOW_C7, r, BLAWK_VPOW_C6);
+    double a2 = fma(BLAWK_VPOW_C9, r, BLAWK_VPOW_C8);
+    double a3 = fma(BLAWK_VPOW_C11, r, BLAWK_VPOW_C10);
+    double q = fma(BLAWK_VPOW_C12, r2h, a3);
     q = fma(q, r2h, a2);
     q = fma(q, r2h, a1);
     q = fma(q, r2h, a0);
-    double r3 = r2h * r;
+    double r4 = r2h * r2h;
     double l0 = fma(k, BLAWK_VLOG_LN2_LO, blawk_vlog_logc_lo[idx]);
     double l1 = l0 + e1;
     double l2 = l1 + e2;
-    double l3 = fma(-0.5, r2l, l2);
-    double l4 = fma(r3, q, l3);
-    double lh = h2 + l4;
+    double l3 = l2 + e3;
+    double l4 = fma(-0.5, r2l, l3);
+    double l5 = l4 + t3l;
+    double l6 = fma(r4, q, l5);
+    double lh = h3 + l6;
     *plh = lh;
-    *pll = (h2 - lh) + l4;                                   /* Fast2Sum */
+    *pll = (h3 - lh) + l6;                                   /* Fast2Sum */
 }
 
 /* exp(y * (lh + ll)) for finite y: the product in double-double, its low

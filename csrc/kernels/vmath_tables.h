@@ -59,18 +59,21 @@
 #define BLAWK_VEXP_C7 0x1.a01a5a7e2fafep-13
 
 /* ---- pow ---- */
-/* log|x| for pow: the log reduction and table; log1p(r) ~ r - r^2/2 + r^3*(C3 + C4 r
- * + ... + C11 r^8) with r^2/2 exact; max relative error of the
- * rounded coefficients (exact arithmetic) 2^-64.3. */
-#define BLAWK_VPOW_C3 0x1.5555555555555p-2
-#define BLAWK_VPOW_C4 -0x1.fffffffffff7fp-3
-#define BLAWK_VPOW_C5 0x1.9999999997b7dp-3
-#define BLAWK_VPOW_C6 -0x1.55555556dfcabp-3
-#define BLAWK_VPOW_C7 0x1.2492494eb7c47p-3
-#define BLAWK_VPOW_C8 -0x1.ffffd6ed98f62p-4
-#define BLAWK_VPOW_C9 0x1.c71a1d2147d2ep-4
-#define BLAWK_VPOW_C10 -0x1.9a65f6fd44ac7p-4
-#define BLAWK_VPOW_C11 0x1.79b29dac55e50p-4
+/* log|x| for pow: the log reduction and table; log1p(r) ~ r - r^2/2 + r^3/3
+ * + r^4*(C4 + C5 r + ... + C12 r^8) with r^2/2 and r^3/3 in
+ * double-double (1/3 = THIRD_HI + THIRD_LO); max relative error of the rounded
+ * coefficients (exact arithmetic) 2^-70.2. */
+#define BLAWK_VPOW_THIRD_HI 0x1.5555555555555p-2
+#define BLAWK_VPOW_THIRD_LO 0x1.5555555555555p-56
+#define BLAWK_VPOW_C4 -0x1.0000000000000p-2
+#define BLAWK_VPOW_C5 0x1.9999999999923p-3
+#define BLAWK_VPOW_C6 -0x1.555555555399cp-3
+#define BLAWK_VPOW_C7 0x1.24924925fe8eap-3
+#define BLAWK_VPOW_C8 -0x1.00000026d403ap-3
+#define BLAWK_VPOW_C9 0x1.c71c4bdab30a4p-4
+#define BLAWK_VPOW_C10 -0x1.999773a214564p-4
+#define BLAWK_VPOW_C11 0x1.7519c368d173dp-4
+#define BLAWK_VPOW_C12 -0x1.5a41015b7b2bep-4
 
 extern const double blawk_vlog_invc[16];     /* short: at most 7 significant bits */
 extern const double blawk_vlog_logc_hi[16];  /* -log(invc), multiple of 2^-42 */

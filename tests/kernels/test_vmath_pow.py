@@ -86,7 +86,7 @@ def inputs(rng: np.random.Generator, k: int = 1000) -> dict[str, tuple[np.ndarra
     sets["near overflow"] = (x, _y_for(rng, x, 700, LN_MAX))
     sets["subnormal result"] = (x, _y_for(rng, x, LN_MIN, -708.4))
     x = -rng.uniform(0.1, 3, n)
-    sets["x<0, integer y"] = (x, np.round(rng.uniform(-600, 600, n)))
+    sets["x<0, integer y"] = (x, np.round(_y_for(rng, x, LN_MIN, LN_MAX)))
     x = f64(rng.integers(1, 0x7FF0000000000000, n, dtype=np.uint64))
     sets["tiny y"] = (x, rng.choice([-1, 1], n) * np.exp2(rng.uniform(-70, -5, n)))
     x = f64(rng.integers(1, 0x0010000000000000, n // 2, dtype=np.uint64))
@@ -122,7 +122,7 @@ def test_accuracy(acc_data, isa: str) -> None:
     print(f"pow/{isa}: " + ", ".join(f"{k} {e:.3f}" for e, k, _, _ in worst))
     e, key, x, y = max(worst)
     assert e <= 1.0, f"pow({x!r}, {y!r}) [{key}] is off by {e:.3f} ULP"
-    assert e < 0.75, f"pow({x!r}, {y!r}) [{key}] is off by {e:.3f} ULP"
+    assert e < 0.6, f"pow({x!r}, {y!r}) [{key}] is off by {e:.3f} ULP (expected ~0.55)"
 
 
 def test_reference_sanity(acc_data) -> None:

@@ -494,12 +494,11 @@ static AI void log_dd4(__m256d ax, __m256d *plh, __m256d *pll)
     q = _mm256_fmadd_pd(q, r2h, a0);
     __m256d r4 = _mm256_mul_pd(r2h, r2h);
     __m256d l0 = _mm256_fmadd_pd(k, bcast(BLAWK_VLOG_LN2_LO), llo);
-    __m256d l1 = _mm256_add_pd(l0, e1);
-    __m256d l2 = _mm256_add_pd(l1, e2);
-    __m256d l3 = _mm256_add_pd(l2, e3);
-    __m256d l4 = _mm256_fmadd_pd(bcast(-0.5), r2l, l3);
-    __m256d l5 = _mm256_add_pd(l4, t3l);
-    __m256d l6 = _mm256_fmadd_pd(r4, q, l5);
+    __m256d s1 = _mm256_add_pd(l0, e1);
+    __m256d s2 = _mm256_add_pd(e2, e3);
+    __m256d s3 = _mm256_fmadd_pd(bcast(-0.5), r2l, t3l);
+    __m256d s4 = _mm256_fmadd_pd(r4, q, s3);
+    __m256d l6 = _mm256_add_pd(_mm256_add_pd(s1, s2), s4);
     __m256d lh = _mm256_add_pd(h3, l6);
     *plh = lh;
     *pll = _mm256_add_pd(_mm256_sub_pd(h3, lh), l6);

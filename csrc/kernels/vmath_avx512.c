@@ -352,12 +352,11 @@ static AI void log_dd8(__m512d ax, const log_tab *T, __m512d *plh, __m512d *pll)
     q = _mm512_fmadd_pd(q, r2h, a0);
     __m512d r4 = _mm512_mul_pd(r2h, r2h);
     __m512d l0 = _mm512_fmadd_pd(k, _mm512_set1_pd(BLAWK_VLOG_LN2_LO), llo);
-    __m512d l1 = _mm512_add_pd(l0, e1);
-    __m512d l2 = _mm512_add_pd(l1, e2);
-    __m512d l3 = _mm512_add_pd(l2, e3);
-    __m512d l4 = _mm512_fmadd_pd(_mm512_set1_pd(-0.5), r2l, l3);
-    __m512d l5 = _mm512_add_pd(l4, t3l);
-    __m512d l6 = _mm512_fmadd_pd(r4, q, l5);
+    __m512d s1 = _mm512_add_pd(l0, e1);
+    __m512d s2 = _mm512_add_pd(e2, e3);
+    __m512d s3 = _mm512_fmadd_pd(_mm512_set1_pd(-0.5), r2l, t3l);
+    __m512d s4 = _mm512_fmadd_pd(r4, q, s3);
+    __m512d l6 = _mm512_add_pd(_mm512_add_pd(s1, s2), s4);
     __m512d lh = _mm512_add_pd(h3, l6);
     *plh = lh;
     *pll = _mm512_add_pd(_mm512_sub_pd(h3, lh), l6);
@@ -384,13 +383,9 @@ static AI __m512d pow8_a(__m512d x, __m512d y, __m512d lh, __m512d ll, int have_
 
 static AI __m512d pow8_b(__m512d res, __m512d x, __m512d y, const exp_state *S)
 {
-    const __m512d inf = _mm512_set1_pd(HUGE_VAL);
     res = exp8_subnormal(res, S);
-    __m512d ax = _mm512_abs_pd(x), ay = _mm512_abs_pd(y);
-    __mmask8 main = _mm512_cmp_pd_mask(ax, inf, _CMP_LT_OQ) &
-                    _mm512_cmp_pd_mask(ax, _mm512_setzero_pd(), _CMP_NEQ_OQ) &
-                    _mm512_cmp_pd_mask(ay, inf, _CMP_LT_OQ) &
-                    _mm512_cmp_pd_mask(ay, _mm512_setzero_pd(), _CMP_NEQ_OQ);
+    /* vfpclasspd 0x9f: QNaN, +-0, +-inf, SNaN */
+    __mmask8 main = (__mmask8)~(_mm512_fpclass_pd_mask(x, 0x9f) | _mm512_fpclass_pd_mask(y, 0x9f));
     /* negative x: an odd integer y flips the sign, a non-integer gives NaN */
     __mmask8 neg = _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_LT_OQ) & main;
     if (neg) {
@@ -442,6 +437,22 @@ static AI __m512d pow8(__m512d x, __m512d y, __m512d lh, __m512d ll, int have_lo
         _mm512_storeu_pd(ob, pow8_b(rb_, xb, yb, &Sb_));                        \
     } while (0)
 
+/* four vectors (measured: pow 1.39 -> 1.26 ms for 1e6 against two) */
+#define POW32(x0, y0, x1, y1, x2, y2, x3, y3, lh, ll, have_log, o)                \
+    do {                                                                        \
+        exp_state S0_, S1_, S2_, S3_;                                           \
+        const __m512d x0_ = (x0), y0_ = (y0), x1_ = (x1), y1_ = (y1);           \
+        const __m512d x2_ = (x2), y2_ = (y2), x3_ = (x3), y3_ = (y3);           \
+        __m512d r0_ = pow8_a(x0_, y0_, lh, ll, have_log, &LT, &ET, &S0_);       \
+        __m512d r1_ = pow8_a(x1_, y1_, lh, ll, have_log, &LT, &ET, &S1_);       \
+        __m512d r2_ = pow8_a(x2_, y2_, lh, ll, have_log, &LT, &ET, &S2_);       \
+        __m512d r3_ = pow8_a(x3_, y3_, lh, ll, have_log, &LT, &ET, &S3_);       \
+        _mm512_storeu_pd((o), pow8_b(r0_, x0_, y0_, &S0_));                     \
+        _mm512_storeu_pd((o) + 8, pow8_b(r1_, x1_, y1_, &S1_));                 \
+        _mm512_storeu_pd((o) + 16, pow8_b(r2_, x2_, y2_, &S2_));                \
+        _mm512_storeu_pd((o) + 24, pow8_b(r3_, x3_, y3_, &S3_));                \
+    } while (0)
+
 static inline __mmask8 tail_mask(size_t m)
 {
     return m >= 8 ? (__mmask8)0xff : (__mmask8)((1u << m) - 1u);
@@ -453,6 +464,10 @@ void blawk_vpow_avx512(double *out, const double *x, const double *y, size_t n)
     const exp_tab ET = load_exp_tab();
     const __m512d one = _mm512_set1_pd(1.0), z = _mm512_setzero_pd();
     size_t i = 0;
+    for (; i + 32 <= n; i += 32)
+        POW32(_mm512_loadu_pd(x + i), _mm512_loadu_pd(y + i), _mm512_loadu_pd(x + i + 8),
+              _mm512_loadu_pd(y + i + 8), _mm512_loadu_pd(x + i + 16), _mm512_loadu_pd(y + i + 16),
+              _mm512_loadu_pd(x + i + 24), _mm512_loadu_pd(y + i + 24), z, z, 0, out + i);
     for (; i + 16 <= n; i += 16)
         POW16(_mm512_loadu_pd(x + i), _mm512_loadu_pd(y + i), _mm512_loadu_pd(x + i + 8),
               _mm512_loadu_pd(y + i + 8), z, z, 0, out + i, out + i + 8);
@@ -472,6 +487,9 @@ void blawk_vpow_s_avx512(double *out, const double *x, double s, size_t n)
     const exp_tab ET = load_exp_tab();
     const __m512d one = _mm512_set1_pd(1.0), z = _mm512_setzero_pd(), vs = _mm512_set1_pd(s);
     size_t i = 0;
+    for (; i + 32 <= n; i += 32)
+        POW32(_mm512_loadu_pd(x + i), vs, _mm512_loadu_pd(x + i + 8), vs,
+              _mm512_loadu_pd(x + i + 16), vs, _mm512_loadu_pd(x + i + 24), vs, z, z, 0, out + i);
     for (; i + 16 <= n; i += 16)
         POW16(_mm512_loadu_pd(x + i), vs, _mm512_loadu_pd(x + i + 8), vs, z, z, 0, out + i,
               out + i + 8);
@@ -495,6 +513,9 @@ void blawk_vrpow_s_avx512(double *out, const double *y, double s, size_t n)
     __m512d lh, ll;
     log_dd8(ok ? as : one, &LT, &lh, &ll);
     size_t i = 0;
+    for (; i + 32 <= n; i += 32)
+        POW32(vs, _mm512_loadu_pd(y + i), vs, _mm512_loadu_pd(y + i + 8), vs,
+              _mm512_loadu_pd(y + i + 16), vs, _mm512_loadu_pd(y + i + 24), lh, ll, 1, out + i);
     for (; i + 16 <= n; i += 16)
         POW16(vs, _mm512_loadu_pd(y + i), vs, _mm512_loadu_pd(y + i + 8), lh, ll, 1, out + i,
               out + i + 8);

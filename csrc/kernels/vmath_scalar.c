@@ -304,12 +304,12 @@ static inline void log_dd(double ax, double *plh, double *pll)
     q = fma(q, r2h, a0);
     double r4 = r2h * r2h;
     double l0 = fma(k, BLAWK_VLOG_LN2_LO, blawk_vlog_logc_lo[idx]);
-    double l1 = l0 + e1;
-    double l2 = l1 + e2;
-    double l3 = l2 + e3;
-    double l4 = fma(-0.5, r2l, l3);
-    double l5 = l4 + t3l;
-    double l6 = fma(r4, q, l5);
+    /* the low part as a tree (shorter dependency chains) */
+    double s1 = l0 + e1;
+    double s2 = e2 + e3;
+    double s3 = fma(-0.5, r2l, t3l);
+    double s4 = fma(r4, q, s3);
+    double l6 = (s1 + s2) + s4;
     double lh = h3 + l6;
     *plh = lh;
     *pll = (h3 - lh) + l6;                                   /* Fast2Sum */

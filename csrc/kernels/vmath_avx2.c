@@ -1,6 +1,7 @@
 /*
- * vmath_avx2.c -- AVX2+FMA log and exp, bit-identical to vmath_scalar.c
- * (same operations, same order, same tables; see docs/vmath.md).
+ * vmath_avx2.c -- AVX2+FMA log, exp, log2, log10, log1p and pow,
+ * bit-identical to vmath_scalar.c (same operations, same order, same
+ * tables; see docs/vmath.md).
  *
  * Compiled with -mavx2 -mfma.  No getmant/getexp/scalef/fixupimm here: the
  * exact quantities (z, k, the scaling by 2^e) come from integer bit tricks,

@@ -1,6 +1,7 @@
 /*
- * vmath_avx512.c -- AVX-512 log and exp, bit-identical to vmath_scalar.c
- * (same operations, same order, same tables; see docs/vmath.md).
+ * vmath_avx512.c -- AVX-512 log, exp, log2, log10, log1p and pow,
+ * bit-identical to vmath_scalar.c (same operations, same order, same
+ * tables; see docs/vmath.md).
  *
  * Compiled with -mavx512f -mavx512dq -mavx512vl -mavx512bw -mfma -mavx2.
  * The 16-entry tables live in pairs of zmm registers and are read with

@@ -1,5 +1,6 @@
 /*
- * vmath_scalar.c -- portable reference log and exp (see docs/vmath.md).
+ * vmath_scalar.c -- portable reference log, exp, log2, log10, log1p and pow
+ * (see docs/vmath.md).
  *
  * This file defines the results: the AVX2 and AVX-512 versions perform the
  * same IEEE operations in the same order on the same tables, so all three are

@@ -39,6 +39,14 @@ hi a multiple of 2^-42), |r| <= ln2/2 (plus a hair), and
 expm1(r) = r + r^2/2 + r^3 * P(r), P of degree 9 fitted by Remez (relative
 error of P) on that interval.  The coefficients go to vexpm1_consts.h, a
 header of its own.
+
+pow
+---
+log|x| in double-double from the log reduction and table:
+log1p(r) = r - r^2/2 + r^3/3 + r^4 Q(r), Q of degree 8 fitted by Remez
+(relative error of (log1p(r) - r + r^2/2 - r^3/3)/r^4) on the same range of
+r; exp of the double-double y*log|x| uses exp's reduction, table and
+polynomial.
 """
 import struct
 import sys
@@ -54,6 +62,7 @@ OUT_H = ROOT / "csrc" / "kernels" / "vmath_tables.h"
 OUT_EXPM1 = ROOT / "csrc" / "kernels" / "vexpm1_consts.h"
 
 LOG_PDEG = 8   # P(r): c2 + c3 r + ... + c10 r^8
+POW_QDEG = 8   # pow's log: Q(r): c4 + c5 r + ... + c12 r^8
 EXP_QDEG = 5   # Q(r): c2 + c3 r + ... + c7 r^5
 EXPM1_PDEG = 9  # P(r): c3 + c4 r + ... + c12 r^9
 
@@ -239,9 +248,41 @@ def gen_log():
         return (r + r * r * mp.polyval([mp.mpf(v) for v in cd[::-1]], r)
                 - mp.log1p(r)) / mp.log1p(r)
     err = max_err(e, a, b)
+    # log2 / log10 = log * C with C = 1/ln2, 1/ln10 as hi + lo
+    consts = {}
+    for name, v in (("INVLN2", 1 / ln2), ("INVLN10", 1 / mp.log(10))):
+        h = to_double(v)
+        consts[name] = (h, to_double(v - mp.mpf(h)))
     return dict(ln2_hi=float(ln2_hi), ln2_lo=ln2_lo, invc=invc, logc_hi=lhi,
                 logc_lo=llo, poly=cd, rmin=float(rmin), rmax=float(rmax),
-                err=err)
+                err=err, consts=consts)
+
+
+# ---------------------------------------------------------------- pow
+def g_pow(r):
+    """(log1p(r) - r + r^2/2 - r^3/3) / r^4, with the series near 0."""
+    if abs(r) < mp.mpf(2) ** -30:
+        return sum((-1) ** (k + 1) * r ** k / (k + 4) for k in range(12))
+    return (mp.log1p(r) - r + r * r / 2 - r ** 3 / 3) / r ** 4
+
+
+def gen_pow(lg):
+    """pow's log: the same reduction and table as log, log1p(r) = r - r^2/2
+    + r^3/3 + r^4 Q(r) with r^2/2 and r^3/3 kept in double-double and Q
+    fitted for the relative error of g_pow; reported: the relative error of
+    the whole approximation of log1p(r) (exact arithmetic)."""
+    a = mp.mpf(lg["rmin"]) * (1 + mp.mpf(2) ** -20)
+    b = mp.mpf(lg["rmax"]) * (1 + mp.mpf(2) ** -20)
+    c, _ = remez(g_pow, a, b, POW_QDEG)
+    cd = [to_double(v) for v in c]
+    def e(r):
+        if r == 0:
+            return mp.mpf(0)
+        q = mp.polyval([mp.mpf(v) for v in cd[::-1]], r)
+        return (r - r * r / 2 + r ** 3 / 3 + r ** 4 * q - mp.log1p(r)) / mp.log1p(r)
+    third = mp.mpf(1) / 3
+    th = to_double(third)
+    return dict(poly=cd, err=max_err(e, a, b), third=(th, to_double(third - mp.mpf(th))))
 
 
 # ---------------------------------------------------------------- exp
@@ -350,7 +391,7 @@ extern const double blawk_vexp_rows[32];     /* row j: thi, tlo */
 """
 
 
-def render(lg, ex):
+def render(lg, ex, pw):
     rmin, rmax = lg["rmin"], lg["rmax"]
     ld, ed = LOG_PDEG, EXP_QDEG
     h = [HEAD + " *\n * Constants and tables of blawk's log and exp; see docs/vmath.md.\n */",
@@ -371,6 +412,11 @@ def render(lg, ex):
          f"#define BLAWK_VLOG_LN2_LO {hexd(lg['ln2_lo'])}"]
     for i, v in enumerate(lg["poly"]):
         h.append(f"#define BLAWK_VLOG_C{i + 2} {hexd(v)}")
+    h += ["/* log2 x = log x * (INVLN2_HI + INVLN2_LO), log10 x = log x * (INVLN10_HI + ...),",
+          " * each pair = RN(C) + RN(C - RN(C)) */"]
+    for name, (chi, clo) in lg["consts"].items():
+        h.append(f"#define BLAWK_VLOG_{name}_HI {hexd(chi)}")
+        h.append(f"#define BLAWK_VLOG_{name}_LO {hexd(clo)}")
     h += ["",
           "/* ---- exp ---- */",
           "/* k = round(x * 16/ln2) (via fma with SHIFT), r = x - k*L_HI - k*L_LO,",
@@ -384,6 +430,16 @@ def render(lg, ex):
           "#define BLAWK_VEXP_XMIN -0x1.750p+9  /* -746: exp is +0 below ~-745.13 */"]
     for i, v in enumerate(ex["poly"]):
         h.append(f"#define BLAWK_VEXP_C{i + 2} {hexd(v)}")
+    h += ["",
+          "/* ---- pow ---- */",
+          "/* log|x| for pow: the log reduction and table; log1p(r) ~ r - r^2/2 + r^3/3",
+          f" * + r^4*(C4 + C5 r + ... + C{POW_QDEG + 4} r^{POW_QDEG}) with r^2/2 and r^3/3 in",
+          " * double-double (1/3 = THIRD_HI + THIRD_LO); max relative error of the rounded",
+          f" * coefficients (exact arithmetic) 2^{log2s(pw['err'])}. */",
+          f"#define BLAWK_VPOW_THIRD_HI {hexd(pw['third'][0])}",
+          f"#define BLAWK_VPOW_THIRD_LO {hexd(pw['third'][1])}"]
+    for i, v in enumerate(pw["poly"]):
+        h.append(f"#define BLAWK_VPOW_C{i + 4} {hexd(v)}")
     h += ["", EXTERNS + "#endif", ""]
     rows = ["BLAWK_VMATH_ALIGN const double blawk_vlog_rows[64] = {"]
     for key in range(32):
@@ -410,7 +466,8 @@ def main():
     lg = gen_log()
     ex = gen_exp()
     em = gen_expm1()
-    c, h = render(lg, ex)
+    pw = gen_pow(lg)
+    c, h = render(lg, ex, pw)
     m1 = render_expm1(em)
     if "--check" in sys.argv:
         ok = all(p.exists() and p.read_text() == t
@@ -423,6 +480,7 @@ def main():
     print(f"log: r in [{lg['rmin']}, {lg['rmax']}], poly rel err 2^{log2s(lg['err'])}")
     print(f"exp: |r| <= {ex['R']}, poly rel err 2^{log2s(ex['err'])}")
     print(f"expm1: |r| <= {em['R']}, P rel err 2^{log2s(em['err'])}")
+    print(f"pow's log: poly rel err 2^{log2s(pw['err'])}")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 /*
- * vmath_bench.c -- development driver for blawk's log/exp/expm1 kernels.
+ * vmath_bench.c -- development driver for blawk's log/exp/expm1/log2/log10/log1p kernels.
  *
  * Build (from the repository root; the flags are the CMake build's):
  *   gcc -std=c11 -O3 -Wall -Wextra -ffp-contract=off -fno-math-errno -fno-strict-aliasing -Icsrc/kernels -c csrc/kernels/vmath_scalar.c -o /tmp/vs.o
@@ -68,6 +68,9 @@ static double bench(fn f, double *out, const double *x, size_t n, int reps)
 static void libm_log(double *o, const double *x, size_t n) { for (size_t i = 0; i < n; i++) o[i] = log(x[i]); }
 static void libm_exp(double *o, const double *x, size_t n) { for (size_t i = 0; i < n; i++) o[i] = exp(x[i]); }
 static void libm_expm1(double *o, const double *x, size_t n) { for (size_t i = 0; i < n; i++) o[i] = expm1(x[i]); }
+static void libm_log2(double *o, const double *x, size_t n) { for (size_t i = 0; i < n; i++) o[i] = log2(x[i]); }
+static void libm_log10(double *o, const double *x, size_t n) { for (size_t i = 0; i < n; i++) o[i] = log10(x[i]); }
+static void libm_log1p(double *o, const double *x, size_t n) { for (size_t i = 0; i < n; i++) o[i] = log1p(x[i]); }
 static void copy(double *o, const double *x, size_t n) { memcpy(o, x, n * sizeof *x); }
 
 static long compare(const char *name, fn ref, fn f, const double *x, size_t n, double *a, double *b)
@@ -90,10 +93,10 @@ static int check(void)
     size_t n = 1 << 20;
     double *x = malloc(n * 8), *a = malloc(n * 8), *b = malloc(n * 8);
     long bad = 0;
-    for (int round = 0; round < 36; round++) {
+    for (int round = 0; round < 42; round++) {
         for (size_t i = 0; i < n; i++) {
             uint64_t u = rnd();
-            switch (round % 6) {
+            switch (round % 7) {
             case 0: break;                                                /* any bits */
             case 1: u &= 0x7fffffffffffffffull; break;                    /* positive */
             case 2: u = (u & 0x800fffffffffffffull) | (rnd() % 0x10 ? 0x3ff0000000000000ull - ((rnd() % 3) << 52) : 0); break;
@@ -106,6 +109,13 @@ static int check(void)
                 memcpy(&u, &d, 8);
                 u += rnd() % 7 - 3;
             } break;
+            case 6: { /* log1p: near 0 at every scale, near -1, near the table ends - 1 */
+                double d = rnd() % 3 == 0 ? ldexp(unif(-1, 1), -(int)(rnd() % 70))
+                         : rnd() % 2 ? -1 + ldexp(unif(0, 1), -(int)(rnd() % 54))
+                                     : (double)(rnd() % 65) / 64 - 0.25;
+                memcpy(&u, &d, 8);
+                u += rnd() % 7 - 3;
+            } break;
             }
             memcpy(x + i, &u, 8);
         }
@@ -113,7 +123,13 @@ static int check(void)
         bad += compare("log avx2", blawk_vlog_scalar, blawk_vlog_avx2, x, m, a, b);
         bad += compare("exp avx2", blawk_vexp_scalar, blawk_vexp_avx2, x, m, a, b);
         bad += compare("expm1 avx2", blawk_vexpm1_scalar, blawk_vexpm1_avx2, x, m, a, b);
+        bad += compare("log2 avx2", blawk_vlog2_scalar, blawk_vlog2_avx2, x, m, a, b);
+        bad += compare("log10 avx2", blawk_vlog10_scalar, blawk_vlog10_avx2, x, m, a, b);
+        bad += compare("log1p avx2", blawk_vlog1p_scalar, blawk_vlog1p_avx2, x, m, a, b);
         if (has512) {
+            bad += compare("log2 avx512", blawk_vlog2_scalar, blawk_vlog2_avx512, x, m, a, b);
+            bad += compare("log10 avx512", blawk_vlog10_scalar, blawk_vlog10_avx512, x, m, a, b);
+            bad += compare("log1p avx512", blawk_vlog1p_scalar, blawk_vlog1p_avx512, x, m, a, b);
             bad += compare("log avx512", blawk_vlog_scalar, blawk_vlog_avx512, x, m, a, b);
             bad += compare("exp avx512", blawk_vexp_scalar, blawk_vexp_avx512, x, m, a, b);
             bad += compare("expm1 avx512", blawk_vexpm1_scalar, blawk_vexpm1_avx512, x, m, a, b);
@@ -141,6 +157,12 @@ int main(int argc, char **argv)
         {"exp avx2", blawk_vexp_avx2, 0}, {"exp avx512", blawk_vexp_avx512, 1},
         {"expm1 libm", libm_expm1, 0}, {"expm1 scalar", blawk_vexpm1_scalar, 0},
         {"expm1 avx2", blawk_vexpm1_avx2, 0}, {"expm1 avx512", blawk_vexpm1_avx512, 1},
+        {"log2 libm", libm_log2, 0}, {"log2 avx2", blawk_vlog2_avx2, 0},
+        {"log2 avx512", blawk_vlog2_avx512, 1},
+        {"log10 libm", libm_log10, 0}, {"log10 avx2", blawk_vlog10_avx2, 0},
+        {"log10 avx512", blawk_vlog10_avx512, 1},
+        {"log1p libm", libm_log1p, 0}, {"log1p avx2", blawk_vlog1p_avx2, 0},
+        {"log1p avx512", blawk_vlog1p_avx512, 1},
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
         if (t[i].need512 && !has512) continue;

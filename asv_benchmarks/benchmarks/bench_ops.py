@@ -3,7 +3,8 @@
 * ``Rolling``: mavg / mstd at windows 20 and 250 vs bottleneck's move_mean /
   move_std and pandas' rolling (min_periods = window everywhere).
 * ``Scans``: cumsum, cummax, ema vs a memory copy of the same data (np.copyto).
-* ``Elementwise``: sqrt, abs, x*2+1 vs the memory copy; log/exp/expm1 vs numpy's own.
+* ``Elementwise``: sqrt, abs, x*2+1 vs the memory copy; log/exp/expm1/log2/
+  log10/log1p and x ** 1.7, 1.7 ** x vs numpy's own.
 * ``Reductions``: sum, mean, std, min, max, median, quantile (q = 0.99) vs
   numpy on the same data.
 """
@@ -76,7 +77,8 @@ class Scans(_Timing):
 
 
 class Elementwise(_Timing):
-    params = [["sqrt", "abs", "affine", "log", "exp", "expm1"]]
+    params = [["sqrt", "abs", "affine", "log", "exp", "expm1", "log2", "log10", "log1p",
+               "pow_s", "rpow_s"]]
     param_names = ["op"]
 
     def setup(self, op):
@@ -87,11 +89,16 @@ class Elementwise(_Timing):
         col = b.col("x")
         make = {"sqrt": lambda: col.sqrt(), "abs": lambda: abs(col),
                 "affine": lambda: col * 2 + 1, "log": lambda: col.log(),
-                "exp": lambda: col.exp(), "expm1": lambda: col.expm1()}[op]
+                "exp": lambda: col.exp(), "expm1": lambda: col.expm1(),
+                "log2": lambda: col.log2(),
+                "log10": lambda: col.log10(), "log1p": lambda: col.log1p(),
+                "pow_s": lambda: col ** 1.7, "rpow_s": lambda: 1.7 ** col}[op]
         self.e = cached(("map", op), make)
         b.compute(self.e, x=self.x, out=self.y)
         self.np = {"sqrt": np.sqrt, "abs": np.abs, "log": np.log, "exp": np.exp,
-                   "expm1": np.expm1}.get(op)
+                   "expm1": np.expm1, "log2": np.log2, "log10": np.log10, "log1p": np.log1p,
+                   "pow_s": lambda x, out: np.power(x, 1.7, out=out),
+                   "rpow_s": lambda x, out: np.power(1.7, x, out=out)}.get(op)
 
     def time_blawk(self, op):
         self.blawk.compute(self.e, x=self.x, out=self.y)

@@ -45,8 +45,9 @@ typedef struct blawk_kernels {
     blawk_lag1_fn diff1, ratio1;
     /* dlog with lag 1 in one pass: log and difference without an intermediate */
     blawk_carry_fn dlog1;
-    /* more elementwise math (math_extra.h, mathx.h; floor/ceil are per-ISA
-     * SIMD, expm1 is vexpm1.h's, per ISA too) */
+    /* more elementwise math (math_extra.h: mod; mathx.h: sign, min/max, round;
+     * floor/ceil per-ISA SIMD; expm1 is vexpm1.h's; log1p, log10, log2, pow,
+     * pow_s, rpow_s are vmath.h's) */
     blawk_unary_fn floor, ceil, sign, log1p, expm1, log10, log2;
     blawk_binary_fn pow, mod, min2, max2;
     blawk_scalar_fn pow_s, rpow_s, mod_s, rmod_s, min_s, max_s, round_s;

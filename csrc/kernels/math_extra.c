@@ -16,12 +16,6 @@ static inline double mod1(double a, double b)
     return m;
 }
 
-#define UNARY(name, f)                                                          \
-    void name(double *out, const double *a, size_t n)                           \
-    {                                                                           \
-        for (size_t i = 0; i < n; i++)                                          \
-            out[i] = f(a[i]);                                                   \
-    }
 #define BINARY(name, f)                                                         \
     void name(double *out, const double *a, const double *b, size_t n)          \
     {                                                                           \
@@ -37,12 +31,6 @@ static inline double mod1(double a, double b)
         }                                                                       \
     }
 
-UNARY(blawk_k_log1p, log1p)
-UNARY(blawk_k_log10, log10)
-UNARY(blawk_k_log2, log2)
-BINARY(blawk_k_pow, pow)
 BINARY(blawk_k_mod, mod1)
-WITH_S(blawk_k_pow_s, pow(x, s))
-WITH_S(blawk_k_rpow_s, pow(s, x))
 WITH_S(blawk_k_mod_s, mod1(x, s))
 WITH_S(blawk_k_rmod_s, mod1(s, x))

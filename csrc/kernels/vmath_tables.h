@@ -34,6 +34,12 @@
 #define BLAWK_VLOG_C8 -0x1.fffd73565ac1ap-4
 #define BLAWK_VLOG_C9 0x1.c7fb55924d6bdp-4
 #define BLAWK_VLOG_C10 -0x1.9f6daecce8fe8p-4
+/* log2 x = log x * (INVLN2_HI + INVLN2_LO), log10 x = log x * (INVLN10_HI + ...),
+ * each pair = RN(C) + RN(C - RN(C)) */
+#define BLAWK_VLOG_INVLN2_HI 0x1.71547652b82fep+0
+#define BLAWK_VLOG_INVLN2_LO 0x1.777d0ffda0d24p-56
+#define BLAWK_VLOG_INVLN10_HI 0x1.bcb7b1526e50ep-2
+#define BLAWK_VLOG_INVLN10_LO 0x1.95355baaafad3p-57
 
 /* ---- exp ---- */
 /* k = round(x * 16/ln2) (via fma with SHIFT), r = x - k*L_HI - k*L_LO,
@@ -51,6 +57,23 @@
 #define BLAWK_VEXP_C5 0x1.111111114bc16p-7
 #define BLAWK_VEXP_C6 0x1.6c17ed4c7bcd8p-10
 #define BLAWK_VEXP_C7 0x1.a01a5a7e2fafep-13
+
+/* ---- pow ---- */
+/* log|x| for pow: the log reduction and table; log1p(r) ~ r - r^2/2 + r^3/3
+ * + r^4*(C4 + C5 r + ... + C12 r^8) with r^2/2 and r^3/3 in
+ * double-double (1/3 = THIRD_HI + THIRD_LO); max relative error of the rounded
+ * coefficients (exact arithmetic) 2^-70.2. */
+#define BLAWK_VPOW_THIRD_HI 0x1.5555555555555p-2
+#define BLAWK_VPOW_THIRD_LO 0x1.5555555555555p-56
+#define BLAWK_VPOW_C4 -0x1.0000000000000p-2
+#define BLAWK_VPOW_C5 0x1.9999999999923p-3
+#define BLAWK_VPOW_C6 -0x1.555555555399cp-3
+#define BLAWK_VPOW_C7 0x1.24924925fe8eap-3
+#define BLAWK_VPOW_C8 -0x1.00000026d403ap-3
+#define BLAWK_VPOW_C9 0x1.c71c4bdab30a4p-4
+#define BLAWK_VPOW_C10 -0x1.999773a214564p-4
+#define BLAWK_VPOW_C11 0x1.7519c368d173dp-4
+#define BLAWK_VPOW_C12 -0x1.5a41015b7b2bep-4
 
 extern const double blawk_vlog_invc[16];     /* short: at most 7 significant bits */
 extern const double blawk_vlog_logc_hi[16];  /* -log(invc), multiple of 2^-42 */

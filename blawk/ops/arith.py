@@ -42,17 +42,18 @@ _binary("/", "div", "Quotient, folded left; with one argument, 1/x.  1/0 = inf, 
 
 
 # ------------------------------------------------------------------ more math
-# floor/ceil/expm1 are SIMD on every ISA; the others run one scalar implementation
-# on every ISA (C99 libm), so results stay bit-identical across paths.
+# Every one has a kernel per ISA (blawk's own for the transcendental ones,
+# < 0.6 ULP, docs/vmath.md) with the same bits on every path; mod alone runs
+# one scalar implementation (C99 fmod, exact) everywhere.
 
 _unary("floor", "Largest integer <= x (IEEE: floor(-0.5) = -0.0).", "(floor -1.5)", -2.0)
 _unary("ceil", "Smallest integer >= x.", "(ceil 1.2)", 2.0)
 _unary("sign", "-1, 0 or 1 by the sign of x; keeps -0.0, +0.0 and NaN.", "(sign -3)", -1.0,
        aliases=("signum",))
-_unary("log1p", "ln(1 + x), accurate for small x (libm).", "(log1p 0)", 0.0)
+_unary("log1p", "ln(1 + x), accurate for small x (< 0.6 ULP).", "(log1p 0)", 0.0)
 _unary("expm1", "e^x - 1, accurate for small x (< 0.6 ULP).", "(expm1 0)", 0.0)
-_unary("log10", "Base-10 logarithm (libm).", "(log10 1000)", 3.0)
-_unary("log2", "Base-2 logarithm (libm).", "(log2 8)", 3.0)
+_unary("log10", "Base-10 logarithm (< 0.6 ULP; exact at powers of 10).", "(log10 1000)", 3.0)
+_unary("log2", "Base-2 logarithm (< 0.6 ULP; exact at powers of 2).", "(log2 8)", 3.0)
 
 
 def _check_digits(op: str, param: str, v: Any) -> int:
